@@ -1,0 +1,1 @@
+"""The reasoning loop: step machine, action extraction, events, results and sessions."""

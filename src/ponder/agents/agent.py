@@ -1,0 +1,164 @@
+"""``Agent``: the public face of the loop.
+
+``run``/``stream`` handle one task with no memory; ``chat``/``chat_stream`` keep a session's
+history (LlamaIndex ``ChatMemoryBuffer``, counted with the backend's own tokenizer so no
+download is ever needed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.base.llms.types import ChatMessage
+from llama_index.core.memory import ChatMemoryBuffer
+
+from ponder import prompts
+from ponder.agents import events as ev
+from ponder.agents.aio import iterate_in_thread
+from ponder.agents.limits import Limits
+from ponder.agents.loop import Approver, LoopConfig, RunLoop
+from ponder.agents.protocol import Protocol, choose_protocol, system_message
+from ponder.agents.result import RunResult
+from ponder.backends.base import Backend
+from ponder.tools.base import Tool, as_tool
+
+
+class Agent:
+    """A reasoning-loop agent.
+
+    >>> agent = Agent(model="openai:gpt-4o-mini", tools=[calculator])   # doctest: +SKIP
+    >>> agent.run("What is 17 * 23?").answer                             # doctest: +SKIP
+    '391'
+    """
+
+    def __init__(
+        self,
+        model: str | Backend | None = None,
+        *,
+        tools: Iterable[Tool | Callable[..., Any]] = (),
+        system_prompt: str | None = None,
+        protocol: Protocol | str | None = None,
+        limits: Limits | None = None,
+        approve: Approver | None = None,
+        prompts_dir: Path | str | None = None,
+        temperature: float = 0.0,
+        seed: int | None = None,
+        observation_chars: int = 4000,
+        memory_tokens: int | None = None,
+    ) -> None:
+        if isinstance(model, Backend):
+            self.backend = model
+        else:
+            from ponder.backends.registry import resolve_backend
+
+            self.backend = resolve_backend(model)
+        self.tools: dict[str, Tool] = {}
+        for item in tools:
+            t = as_tool(item)
+            self.tools[t.name] = t
+        self.prompts_dir = Path(prompts_dir) if prompts_dir else None
+        self.system_prompt = system_prompt or prompts.load("system", self.prompts_dir)
+        self.protocol = choose_protocol(self.backend.capabilities, protocol)
+        self.limits = limits or Limits()
+        self.approve = approve
+        self.temperature = temperature
+        self.seed = seed
+        self.observation_chars = observation_chars
+        window = self.backend.capabilities.context_window
+        self.memory = ChatMemoryBuffer.from_defaults(
+            token_limit=memory_tokens or max(512, int(window * 0.6)),
+            tokenizer_fn=self._token_list,
+        )
+        self.last_result: RunResult | None = None
+
+    # -- one-off tasks ---------------------------------------------------------------------------
+    def run(self, task: str) -> RunResult:
+        """Run a task to its end. Raises ``PonderError`` if the backend fails (``exc.result`` has the partial run)."""
+        return self._collect(self.stream(task))
+
+    def stream(self, task: str) -> Iterator[ev.Event]:
+        """The run's events as they happen; a backend failure arrives as ``ErrorEvent``, not an exception."""
+        loop = RunLoop(self._config())
+        yield from self._track(loop.events(task))
+
+    async def arun(self, task: str) -> RunResult:
+        result: RunResult | None = None
+        async for event in self.astream(task):
+            if isinstance(event, ev.RunFinished):
+                result = event.result
+        assert result is not None
+        return result
+
+    def astream(self, task: str) -> AsyncIterator[ev.Event]:
+        """The events as an async stream (the loop runs in a worker thread)."""
+        return iterate_in_thread(lambda: self.stream(task))
+
+    # -- sessions ----------------------------------------------------------------------------------
+    def chat(self, message: str) -> RunResult:
+        """One turn of a multi-turn session: earlier turns (and their tool results) are remembered."""
+        return self._collect(self.chat_stream(message))
+
+    def chat_stream(self, message: str) -> Iterator[ev.Event]:
+        loop = RunLoop(self._config())
+        try:
+            yield from self._track(loop.events(message, self.memory.get()))
+        finally:
+            # Whatever happened (even Ctrl-C mid-turn), keep what the turn added: nothing is lost.
+            for msg in loop.new_messages:
+                self.memory.put(msg)
+
+    def reset(self) -> None:
+        self.memory.reset()
+
+    @property
+    def history(self) -> list[ChatMessage]:
+        return self.memory.get_all()
+
+    def set_backend(self, backend: Backend) -> None:
+        """Switch models mid-session; the history stays."""
+        self.backend = backend
+        self.protocol = choose_protocol(backend.capabilities, None)
+
+    # -- internals ---------------------------------------------------------------------------------
+    def _config(self) -> LoopConfig:
+        tools = list(self.tools.values())
+        return LoopConfig(
+            backend=self.backend,
+            tools=self.tools,
+            system=system_message(self.system_prompt, tools, self.protocol, self.prompts_dir),
+            protocol=self.protocol,
+            limits=self.limits,
+            prompts_dir=self.prompts_dir,
+            approve=self.approve,
+            temperature=self.temperature,
+            seed=self.seed,
+            observation_chars=self.observation_chars,
+        )
+
+    def _track(self, events: Iterator[ev.Event]) -> Iterator[ev.Event]:
+        for event in events:
+            if isinstance(event, ev.RunFinished):
+                self.last_result = event.result
+            yield event
+
+    def _collect(self, events: Iterator[ev.Event]) -> RunResult:
+        result: RunResult | None = None
+        error: ev.ErrorEvent | None = None
+        for event in events:
+            if isinstance(event, ev.ErrorEvent):
+                error = event
+            elif isinstance(event, ev.RunFinished):
+                result = event.result
+        assert result is not None, "a run always ends with RunFinished"
+        if error is not None:
+            from ponder.errors import BackendError
+
+            exc = BackendError(error.message, fix=error.fix)
+            exc.result = result  # type: ignore[attr-defined]
+            raise exc
+        return result
+
+    def _token_list(self, text: str) -> list[int]:
+        return [0] * self.backend.count_tokens(text)

@@ -1,0 +1,315 @@
+"""The reasoning loop: ask the model, read its action, run the tool, feed back the observation.
+
+One run is a generator of events. Nothing the model writes can crash it: unreadable calls,
+unknown tools, bad arguments, failing or slow tools and repeated calls all become
+observations with a hint. Limits (steps, run time, repeats) end the run with one last
+attempt to answer from what the model has, and the result says why it stopped.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
+
+from ponder import prompts
+from ponder.agents import events as ev
+from ponder.agents.actions import ActionCall, complete_action_end, extract_actions, final_answer, parse_json
+from ponder.agents.limits import Limits
+from ponder.agents.protocol import (
+    Protocol,
+    assistant_message,
+    observation_message,
+    stringify,
+    truncate,
+)
+from ponder.agents.result import RunResult, StepRecord, StopReason, ToolCallRecord, UsageTotals
+from ponder.agents.tool_runner import run_tool
+from ponder.backends.base import Backend, ModelReply, ModelRequest
+from ponder.errors import PonderError
+from ponder.tools.base import Tool
+
+Approver = Callable[[Tool, dict[str, Any]], bool]
+_STOPS_TEXT = ("</tool_call>", "\nObservation:", "\nObservation from")
+
+
+@dataclass
+class LoopConfig:
+    backend: Backend
+    tools: dict[str, Tool]
+    system: ChatMessage
+    protocol: Protocol
+    limits: Limits
+    prompts_dir: Path | None = None
+    approve: Approver | None = None
+    temperature: float = 0.0
+    seed: int | None = None
+    observation_chars: int = 4000
+
+
+@dataclass
+class _State:
+    task: str
+    started: float
+    messages: list[ChatMessage]
+    new_messages: list[ChatMessage] = field(default_factory=list)
+    trajectory: list[ToolCallRecord] = field(default_factory=list)
+    step_records: list[StepRecord] = field(default_factory=list)
+    usage: UsageTotals = field(default_factory=UsageTotals)
+    seen_calls: dict[str, int] = field(default_factory=dict)
+    repeats: int = 0
+    timed_out: bool = False
+    final_attempt: bool = False
+
+    def add(self, message: ChatMessage) -> None:
+        self.messages.append(message)
+        self.new_messages.append(message)
+
+
+class RunLoop:
+    """Runs one task over a given history; ``new_messages`` holds what the run added to it."""
+
+    def __init__(self, config: LoopConfig) -> None:
+        self.c = config
+        self.error: PonderError | None = None
+        self.new_messages: list[ChatMessage] = []
+
+    # -- the run ---------------------------------------------------------------------------
+    def events(self, task: str, history: Sequence[ChatMessage] = ()) -> Iterator[ev.Event]:
+        c = self.c
+        user = ChatMessage(role=MessageRole.USER, content=task)
+        st = _State(task=task, started=time.perf_counter(), messages=[c.system, *history])
+        st.add(user)
+        self.new_messages = st.new_messages
+        yield ev.RunStarted(task=task, model=c.backend.name, protocol=c.protocol.value, tools=tuple(c.tools))
+        stop: StopReason | None = None
+        answer: str | None = None
+        step = 0
+        try:
+            while stop is None:
+                if step >= c.limits.max_steps:
+                    stop = StopReason.MAX_STEPS
+                    break
+                if self._out_of_time(st):
+                    stop = StopReason.TIMEOUT
+                    break
+                step += 1
+                yield ev.StepStarted(step=step)
+                reply, text = yield from self._ask(st, step, with_tools=True)
+                if st.timed_out:
+                    st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
+                    stop = StopReason.TIMEOUT
+                    break
+                calls, native_ids, problem, thought = self._read_actions(reply, text)
+                if not calls and problem is None:
+                    answer = final_answer(text)
+                    st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
+                    if answer:
+                        stop = StopReason.ANSWER
+                        break
+                    problem = "your reply was empty"
+                if thought:
+                    yield ev.Thought(step=step, text=thought)
+                if calls or problem:
+                    st.add(assistant_message(reply, text, native_ids))
+                if problem is not None:
+                    obs = prompts.render("parse_error", c.prompts_dir, problem=problem)
+                    yield ev.ModelMistakeEvent(step=step, kind="parse", observation=obs)
+                    st.trajectory.append(ToolCallRecord(step=step, name="", arguments={}, output=obs, ok=False, error_kind="parse"))
+                    st.add(ChatMessage(role=MessageRole.USER, content=obs))
+                    continue
+                for i, call in enumerate(calls):
+                    call_id = native_ids[i] if native_ids else None
+                    looping = yield from self._act(st, step, call, call_id)
+                    if looping:
+                        stop = StopReason.LOOP
+                if stop is StopReason.LOOP:
+                    break
+            if stop is not StopReason.ANSWER:
+                answer = yield from self._last_attempt(st, step + 1, stop or StopReason.MAX_STEPS)
+        except PonderError as exc:
+            self.error = exc
+            stop = StopReason.ERROR
+            yield ev.ErrorEvent(message=exc.message, fix=exc.fix)
+        if answer:
+            yield ev.Answer(text=answer)
+        result = RunResult(
+            task=task,
+            answer=answer,
+            stop_reason=stop or StopReason.ERROR,
+            model=c.backend.name,
+            protocol=c.protocol.value,
+            steps=step,
+            trajectory=st.trajectory,
+            step_records=st.step_records,
+            usage=st.usage,
+            seconds=time.perf_counter() - st.started,
+            error=str(self.error) if self.error else None,
+        )
+        yield ev.RunFinished(result=result, stop_reason=result.stop_reason)
+
+    # -- one model call ----------------------------------------------------------------------
+    def _ask(self, st: _State, step: int, *, with_tools: bool) -> Iterator[ev.Event | Any]:
+        c = self.c
+        tools = list(c.tools.values()) if (with_tools and c.protocol is Protocol.NATIVE) else []
+        names = list(c.tools) if with_tools else []
+        deadline = self._deadline(st)
+
+        def stop_when(text: str) -> int | None:
+            if deadline is not None and time.perf_counter() > deadline:
+                st.timed_out = True
+                return len(text)
+            return complete_action_end(text, names) if with_tools else None
+
+        request = ModelRequest(
+            messages=list(st.messages),
+            tools=tools,
+            stop=_STOPS_TEXT if with_tools else (),
+            max_tokens=c.limits.max_tokens_per_step,
+            temperature=c.temperature,
+            seed=c.seed,
+            stop_when=stop_when,
+        )
+        started = time.perf_counter()
+        text = ""
+        reply: ModelReply | None = None
+        for item in c.backend.stream(request):
+            if isinstance(item, ModelReply):
+                reply = item
+            else:
+                text += item
+                yield ev.TextDelta(step=step, text=item)
+        if reply is None:  # a backend that forgot its final reply: treat the text as the reply
+            reply = ModelReply(text=text)
+        text = reply.text if reply.text or not text else text
+        u = reply.usage
+        st.usage.prompt_tokens += u.prompt_tokens
+        st.usage.completion_tokens += u.completion_tokens
+        st.usage.model_calls += 1
+        if u.prompt_tokens_evaluated is not None:
+            st.usage.prompt_tokens_evaluated = (st.usage.prompt_tokens_evaluated or 0) + u.prompt_tokens_evaluated
+        st.step_records.append(
+            StepRecord(
+                step=step,
+                text=text,
+                prompt_tokens=u.prompt_tokens,
+                prompt_tokens_evaluated=u.prompt_tokens_evaluated,
+                completion_tokens=u.completion_tokens,
+                seconds=time.perf_counter() - started,
+            )
+        )
+        yield ev.UsageEvent(
+            step=step,
+            prompt_tokens=u.prompt_tokens,
+            completion_tokens=u.completion_tokens,
+            prompt_tokens_evaluated=u.prompt_tokens_evaluated,
+        )
+        return reply, text
+
+    def _read_actions(self, reply: ModelReply, text: str) -> tuple[list[ActionCall], list[str], str | None, str]:
+        """The calls in a reply (native first, then read from the text), their ids, a problem, the thought."""
+        if reply.tool_calls:
+            calls, ids = [], []
+            for call in reply.tool_calls:
+                args = call.arguments
+                if isinstance(args, str):
+                    parsed = _loads_object(args)
+                    if parsed is None:
+                        return [], [], f"the arguments of {call.name} are not a JSON object", text.strip()
+                    args = parsed
+                calls.append(ActionCall(name=call.name, arguments=args))
+                ids.append(call.id)
+            return calls, ids, None, text.strip()
+        found = extract_actions(text, self.c.tools)
+        return found.calls, [], found.error, found.thought
+
+    # -- one tool call ------------------------------------------------------------------------
+    def _act(self, st: _State, step: int, call: ActionCall, call_id: str | None) -> Iterator[ev.Event | Any]:
+        c = self.c
+        shown_id = call_id or f"s{step}-{len(st.trajectory)}"
+        yield ev.ToolCallStarted(step=step, call_id=shown_id, name=call.name, arguments=call.arguments)
+        output, ok, kind, seconds, looping, used = self._execute(st, call)
+        output = truncate(output, c.observation_chars)
+        st.trajectory.append(
+            ToolCallRecord(step=step, name=used.name, arguments=used.arguments, output=output, ok=ok, error_kind=kind, seconds=seconds)
+        )
+        yield ev.ToolResult(step=step, call_id=shown_id, name=call.name, output=output, ok=ok, error_kind=kind, seconds=seconds)
+        st.add(observation_message(output, name=call.name, call_id=call_id, capabilities=c.backend.capabilities, protocol=c.protocol))
+        return looping
+
+    def _execute(self, st: _State, call: ActionCall) -> tuple[str, bool, str | None, float, bool, ActionCall]:
+        """Run one call; returns (observation, ok, error kind, seconds, looping, the call as run)."""
+        c = self.c
+        tool = c.tools.get(call.name) or self._closest_tool(call.name)
+        if tool is None:
+            available = ", ".join(c.tools) or "(none)"
+            return prompts.render("unknown_tool", c.prompts_dir, name=call.name, available=available), False, "unknown_tool", 0.0, False, call
+        try:
+            arguments = tool.validate(call.arguments)
+        except PonderError:
+            raise
+        except Exception as exc:  # ToolArgumentsError: the model's to fix
+            problem = getattr(exc, "observation", str(exc))
+            return prompts.render("bad_arguments", c.prompts_dir, problem=problem, name=tool.name), False, "bad_arguments", 0.0, False, call
+        used = ActionCall(name=tool.name, arguments=arguments, raw=call.raw)
+        key = f"{tool.name}:{json.dumps(arguments, sort_keys=True, default=str)}"
+        if key in st.seen_calls:
+            st.repeats += 1
+            looping = st.repeats > c.limits.max_repeats
+            return prompts.render("repeated_call", c.prompts_dir, name=tool.name), False, "repeated", 0.0, looping, used
+        st.seen_calls[key] = len(st.trajectory)
+        if tool.needs_approval and not (c.approve and c.approve(tool, arguments)):
+            return f"The user did not approve running {tool.name}. Do not retry it; answer without it.", False, "refused", 0.0, False, used
+        outcome = run_tool(tool, arguments, tool.timeout or c.limits.tool_timeout)
+        output = stringify(outcome.output)
+        if tool.name != call.name:
+            output = f"(ran {tool.name}; there is no tool named {call.name}) {output}"
+        return output, outcome.ok, outcome.error_kind, outcome.seconds, False, used
+
+    def _closest_tool(self, name: str) -> Tool | None:
+        """A near-miss tool name (case, separators, a typo) resolves when exactly one tool is close."""
+        tools = self.c.tools
+        folded = {n.lower().replace("-", "_").replace(" ", "_"): n for n in tools}
+        key = name.lower().replace("-", "_").replace(" ", "_")
+        if key in folded:
+            return tools[folded[key]]
+        close = difflib.get_close_matches(key, list(folded), n=2, cutoff=0.85)
+        return tools[folded[close[0]]] if len(close) == 1 else None
+
+    # -- limits ---------------------------------------------------------------------------------
+    def _last_attempt(self, st: _State, step: int, reason: StopReason) -> Iterator[ev.Event | Any]:
+        why = {
+            StopReason.MAX_STEPS: f"the limit of {self.c.limits.max_steps} steps is reached",
+            StopReason.TIMEOUT: "the time limit is reached",
+            StopReason.LOOP: "you are repeating the same call",
+        }.get(reason, reason.value)
+        st.add(ChatMessage(role=MessageRole.USER, content=prompts.render("final_answer", self.c.prompts_dir, reason=why)))
+        st.timed_out = False
+        st.final_attempt = True
+        reply, text = yield from self._ask(st, step, with_tools=False)
+        st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
+        found = extract_actions(text, self.c.tools)
+        return final_answer(text) if found.is_answer and text.strip() else None
+
+    def _deadline(self, st: _State) -> float | None:
+        timeout = self.c.limits.run_timeout
+        if timeout is None:
+            return None
+        if st.final_attempt:
+            return time.perf_counter() + max(10.0, timeout * 0.25)  # the last attempt gets its own short budget
+        return st.started + timeout
+
+    def _out_of_time(self, st: _State) -> bool:
+        deadline = self._deadline(st)
+        return deadline is not None and time.perf_counter() > deadline
+
+
+def _loads_object(raw: str) -> dict[str, Any] | None:
+    parsed = parse_json(raw) if raw.strip() else {}
+    return parsed if isinstance(parsed, dict) else None

@@ -1,0 +1,72 @@
+"""What a run returns: the answer, the trajectory, usage, timings and why it stopped."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class StopReason(str, Enum):
+    ANSWER = "answer"
+    """The model answered."""
+    MAX_STEPS = "max_steps"
+    TIMEOUT = "timeout"
+    LOOP = "loop"
+    """The model kept repeating the same tool call."""
+    ERROR = "error"
+    """The backend failed; ``RunResult.error`` says how."""
+    CANCELLED = "cancelled"
+
+
+class ToolCallRecord(BaseModel):
+    step: int
+    name: str
+    arguments: dict[str, Any]
+    output: str
+    ok: bool
+    error_kind: str | None = None
+    """parse | unknown_tool | bad_arguments | tool_error | timeout | repeated | refused"""
+    seconds: float = 0.0
+
+
+class UsageTotals(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    prompt_tokens_evaluated: int | None = None
+    model_calls: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+class StepRecord(BaseModel):
+    step: int
+    text: str
+    prompt_tokens: int = 0
+    prompt_tokens_evaluated: int | None = None
+    completion_tokens: int = 0
+    seconds: float = 0.0
+
+
+class RunResult(BaseModel):
+    task: str
+    answer: str | None
+    stop_reason: StopReason
+    model: str
+    protocol: str
+    steps: int
+    trajectory: list[ToolCallRecord] = Field(default_factory=list)
+    step_records: list[StepRecord] = Field(default_factory=list)
+    usage: UsageTotals = Field(default_factory=UsageTotals)
+    seconds: float = 0.0
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.stop_reason == StopReason.ANSWER
+
+    def tool_calls(self, name: str | None = None) -> list[ToolCallRecord]:
+        return [c for c in self.trajectory if name is None or c.name == name]

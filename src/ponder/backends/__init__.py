@@ -1,0 +1,1 @@
+"""Model backends, resolved by name from ``provider:model`` strings (SDKs imported lazily)."""

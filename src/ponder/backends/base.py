@@ -1,0 +1,161 @@
+"""The backend contract: one small interface over a LlamaIndex LLM.
+
+A backend turns a request (messages, tools, stop sequences) into a stream of text deltas
+followed by one ``ModelReply``. It states its capabilities so the loop can choose between
+native tool calls and the text protocol. Backends know nothing of the loop, the CLI or evals.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from llama_index.core.base.llms.types import ChatMessage
+    from llama_index.core.llms import LLM
+
+    from ponder.tools.base import Tool
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do; the loop reads these to pick its action protocol."""
+
+    native_tool_calls: bool
+    """The API accepts tool schemas and tool-role messages (the model may still answer in text)."""
+    streaming_with_tools: bool
+    context_window: int
+    tool_calls_as_text: bool = False
+    """The model is known to write its calls as JSON in the text even with native tools."""
+
+
+@dataclass(frozen=True)
+class NativeToolCall:
+    id: str
+    name: str
+    arguments: dict[str, Any] | str
+    """Parsed arguments, or the raw string when the server sent invalid JSON."""
+
+
+@dataclass
+class Usage:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    prompt_tokens_evaluated: int | None = None
+    """Prompt tokens the backend actually had to read (the rest came from its KV cache), where known."""
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+
+@dataclass
+class ModelReply:
+    text: str
+    tool_calls: list[NativeToolCall] = field(default_factory=list)
+    usage: Usage = field(default_factory=Usage)
+    finish_reason: str = "stop"
+    message: ChatMessage | None = None
+    """The assistant message exactly as the backend wants it back in the history (native calls)."""
+
+
+@dataclass
+class ModelRequest:
+    messages: Sequence[ChatMessage]
+    tools: Sequence[Tool] = ()
+    stop: Sequence[str] = ()
+    max_tokens: int | None = None
+    temperature: float = 0.0
+    seed: int | None = None
+    stop_when: Callable[[str], int | None] | None = None
+    """Called with the text so far; an offset means 'stop here' (a complete action, or out of time)."""
+
+
+class Backend(ABC):
+    """A model behind Ponder's interface. Subclasses hold a LlamaIndex ``LLM`` in ``llm``."""
+
+    provider: str
+    model: str
+    capabilities: Capabilities
+
+    @property
+    def name(self) -> str:
+        return f"{self.provider}:{self.model}"
+
+    @property
+    @abstractmethod
+    def llm(self) -> LLM:
+        """The LlamaIndex LLM this backend drives (also usable with stock LlamaIndex agents)."""
+
+    @abstractmethod
+    def stream(self, request: ModelRequest) -> Iterator[str | ModelReply]:
+        """Yield text deltas as they arrive, then exactly one ``ModelReply``.
+
+        Closing the iterator early stops generation (the loop does this once it has a complete action).
+        Raises ``BackendError`` subclasses for problems the user must fix.
+        """
+
+    def count_tokens(self, text: str) -> int:
+        """Offline token estimate; backends with a real tokenizer override this."""
+        return estimate_tokens(text)
+
+    def close(self) -> None:
+        """Release resources (servers, loaded weights)."""
+
+
+def estimate_tokens(text: str) -> int:
+    """A bundled, network-free estimate: about 4 bytes a token for English and code."""
+    return max(1, (len(text.encode("utf-8")) + 3) // 4) if text else 0
+
+
+class TextGuard:
+    """Applies a request's stop sequences and ``stop_when`` to streamed text, for any backend.
+
+    ``feed`` returns the part of a delta to show and whether generation should stop; ``text``
+    is the reply cut at the stop point.
+    """
+
+    def __init__(self, request: ModelRequest) -> None:
+        self.text = ""
+        self._stops = [s for s in request.stop if s]
+        self._longest = max((len(s) for s in self._stops), default=0)
+        self._stop_when = request.stop_when
+        self.stopped = False
+
+    def feed(self, delta: str) -> tuple[str, bool]:
+        before = len(self.text)
+        self.text += delta
+        cut: int | None = None
+        if self._stops:
+            window = max(0, before - self._longest)
+            hits = [i for i in (self.text.find(s, window) for s in self._stops) if i >= 0]
+            if hits:
+                cut = min(hits)
+        if self._stop_when is not None:
+            end = self._stop_when(self.text if cut is None else self.text[:cut])
+            if end is not None:
+                cut = end if cut is None else min(cut, end)
+        if cut is None:
+            return delta, False
+        self.text = self.text[:cut]
+        self.stopped = True
+        return self.text[before:] if cut > before else "", True
+
+
+def guard_stream(deltas: Iterable[str], request: ModelRequest) -> Iterator[str]:
+    """Yield deltas until a stop sequence or ``stop_when`` says stop (the iterable is then closed)."""
+    guard = TextGuard(request)
+    iterator = iter(deltas)
+    try:
+        for delta in iterator:
+            shown, done = guard.feed(delta)
+            if shown:
+                yield shown
+            if done:
+                break
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()

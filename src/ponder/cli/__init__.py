@@ -1,0 +1,1 @@
+"""The command line: a tiny main and one module per subcommand. Only this package prints."""

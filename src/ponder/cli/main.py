@@ -1,0 +1,92 @@
+"""``ponder``: a tiny main that imports only the subcommand it runs (``ponder --help`` stays fast).
+
+Each subcommand module defines ``add_arguments(parser)`` and ``handle(args) -> int``.
+This is the one place where exceptions become messages and exit codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# name -> (module, one-line help). Order is the order shown in --help.
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "chat": ("ponder.cli.chat", "interactive REPL (the default when no subcommand is given)"),
+    "run": ("ponder.cli.run", "run a task (or a batch from a task file) and print the answer"),
+    "eval": ("ponder.cli.eval", "run an eval suite, report scores, gate CI on them"),
+    "models": ("ponder.cli.models", "list the model backends and whether each is usable now"),
+    "tools": ("ponder.cli.tools", "list the tools, where they come from and whether they are enabled"),
+    "index": ("ponder.cli.index", "index documents for the knowledge tools and chat mode"),
+}
+
+EXIT_CODES = """exit codes:
+  0    success
+  1    the run ended without an answer (a limit was hit) or an unexpected failure
+  2    bad usage: flags, task file, suite file
+  3    configuration error (ponder.toml, tool definitions)
+  4    model backend unusable: not installed, not reachable, not authorised, no such model
+  10   eval: some cases errored          11  eval: score below --min-score
+  12   eval: significant regression against --baseline
+  130  interrupted (Ctrl-C)
+"""
+
+
+def build_parser(selected: str | None) -> argparse.ArgumentParser:
+    from ponder import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="ponder",
+        description="Ponder: agents built on LlamaIndex that work with small local models.",
+        epilog=EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"ponder {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module, help_text) in SUBCOMMANDS.items():
+        sp = sub.add_parser(name, help=help_text, description=help_text)
+        if name == selected:
+            importlib.import_module(module).add_arguments(sp)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    selected = next((a for a in args_list if not a.startswith("-")), None)
+    if selected not in SUBCOMMANDS:
+        selected = None if any(a in ("-h", "--help", "--version") for a in args_list) or selected else "chat"
+        if selected == "chat":
+            args_list = ["chat", *args_list]
+    parser = build_parser(selected)
+    args = parser.parse_args(args_list)
+    if not args.command:
+        parser.print_help()
+        return 0
+    return run_handler(args)
+
+
+def run_handler(args: argparse.Namespace) -> int:
+    from ponder.errors import PonderError
+
+    try:
+        handler = importlib.import_module(SUBCOMMANDS[args.command][0]).handle
+        return int(handler(args))
+    except PonderError as exc:
+        print_error(exc.message, exc.fix)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+def print_error(message: str, fix: str = "") -> None:
+    print(f"error: {message}", file=sys.stderr)
+    if fix:
+        print(f"  fix: {fix}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,249 @@
+"""The tool contract: a typed Python function whose docstring documents every parameter.
+
+``Tool`` is Ponder's small interface over LlamaIndex's ``FunctionTool``: it adds argument
+validation (pydantic, before the call), an approval flag, a timeout and a source label.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, TypeVar, get_type_hints, overload
+
+from pydantic import BaseModel, Field, ValidationError, create_model
+
+from ponder.errors import ToolArgumentsError, ToolDefinitionError
+from ponder.tools.docstrings import parse_docstring
+from ponder.tools.schema import ARGS_CONFIG, clean_json_schema, model_from_json_schema
+
+if TYPE_CHECKING:
+    from llama_index.core.tools import FunctionTool
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Tool:
+    """A callable the agent can use. Build one with ``@tool``, ``Tool.from_function`` or ``Tool.from_json_schema``."""
+
+    name: str
+    description: str
+    fn: Callable[..., Any]
+    args_model: type[BaseModel]
+    parameters: dict[str, Any]
+    needs_approval: bool = False
+    timeout: float | None = None
+    source: str = "python"
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    # -- construction -------------------------------------------------------------------
+    @classmethod
+    def from_function(
+        cls,
+        fn: Callable[..., Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        needs_approval: bool = False,
+        timeout: float | None = None,
+        source: str = "python",
+    ) -> Tool:
+        """Schema from the type hints, descriptions from the docstring; refuses undocumented parameters."""
+        tool_name = name or fn.__name__
+        doc = parse_docstring(inspect.getdoc(fn))
+        summary = description or doc.summary
+        if not summary:
+            raise ToolDefinitionError(
+                f"tool '{tool_name}' has no description",
+                fix=f"add a docstring to {fn.__qualname__} saying what it does",
+            )
+        try:
+            hints = get_type_hints(fn)
+        except Exception as exc:  # unresolvable forward references
+            raise ToolDefinitionError(f"tool '{tool_name}': cannot read its type hints ({exc})") from exc
+        fields: dict[str, Any] = {}
+        for param in inspect.signature(fn).parameters.values():
+            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+                continue
+            if param.name not in hints:
+                raise ToolDefinitionError(
+                    f"tool '{tool_name}': parameter '{param.name}' has no type hint",
+                    fix=f"annotate it, e.g. '{param.name}: str'",
+                )
+            if param.name not in doc.params:
+                raise ToolDefinitionError(
+                    f"tool '{tool_name}': parameter '{param.name}' is not documented in the docstring",
+                    fix=f"add '{param.name}: <what it is>' under 'Args:' in {fn.__qualname__}'s docstring",
+                )
+            default = ... if param.default is inspect.Parameter.empty else param.default
+            fields[param.name] = (hints[param.name], Field(default, description=doc.params[param.name]))
+        model = create_model(f"{tool_name}_args", __config__=ARGS_CONFIG, **fields)
+        return cls(
+            name=tool_name,
+            description=summary,
+            fn=fn,
+            args_model=model,
+            parameters=clean_json_schema(model),
+            needs_approval=needs_approval,
+            timeout=timeout,
+            source=source,
+        )
+
+    @classmethod
+    def from_json_schema(
+        cls,
+        function: Mapping[str, Any],
+        fn: Callable[..., Any],
+        *,
+        needs_approval: bool = False,
+        timeout: float | None = None,
+        source: str = "json-schema",
+    ) -> Tool:
+        """A tool from an OpenAI-style function description (``name``, ``description``, ``parameters``) and a callable."""
+        spec = function.get("function", function)
+        name = spec.get("name")
+        if not name or not isinstance(name, str):
+            raise ToolDefinitionError("a function description has no 'name'", fix="give every function a name")
+        parameters = dict(spec.get("parameters") or {"type": "object", "properties": {}})
+        return cls(
+            name=name,
+            description=str(spec.get("description") or name),
+            fn=fn,
+            args_model=model_from_json_schema(name, parameters),
+            parameters=_normalise_schema(parameters),
+            needs_approval=needs_approval,
+            timeout=timeout,
+            source=source,
+        )
+
+    # -- use ----------------------------------------------------------------------------
+    def validate(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
+        """Check and coerce arguments against the schema; a failure is a message for the model."""
+        try:
+            parsed = self.args_model.model_validate(dict(arguments))
+        except ValidationError as exc:
+            raise ToolArgumentsError(self._explain(exc)) from None
+        return {k: getattr(parsed, k) for k in parsed.model_fields_set | _required(self.args_model)}
+
+    def invoke(self, arguments: Mapping[str, Any]) -> Any:
+        """Run the tool with already validated arguments."""
+        result = self.fn(**arguments)
+        if inspect.isawaitable(result):
+            result = asyncio.run(_await(result))
+        return result
+
+    def signature(self) -> str:
+        """``name(a: integer, b?: string)``: a compact line for prompts and listings."""
+        props = self.parameters.get("properties", {})
+        required = set(self.parameters.get("required", []))
+        parts = []
+        for prop, spec in props.items():
+            kind = spec.get("type") or _any_of_type(spec)
+            parts.append(f"{prop}{'' if prop in required else '?'}: {kind}")
+        return f"{self.name}({', '.join(parts)})"
+
+    @cached_property
+    def llama_tool(self) -> FunctionTool:
+        """The same tool as a LlamaIndex ``FunctionTool`` (for native tool calling and stock agents)."""
+        from llama_index.core.tools import FunctionTool, ToolMetadata
+
+        return FunctionTool(
+            fn=self.fn,
+            metadata=ToolMetadata(name=self.name, description=self.description, fn_schema=self.args_model),
+        )
+
+    def openai_schema(self) -> dict[str, Any]:
+        return {
+            "type": "function",
+            "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
+        }
+
+    def _explain(self, exc: ValidationError) -> str:
+        problems = []
+        for err in exc.errors()[:5]:
+            where = ".".join(str(p) for p in err["loc"]) or "arguments"
+            if err["type"] == "extra_forbidden":
+                problems.append(f"'{where}' is not a parameter of {self.name}")
+            elif err["type"] == "missing":
+                problems.append(f"'{where}' is required")
+            else:
+                problems.append(f"'{where}': {err['msg']} (got {err.get('input')!r})")
+        return f"Invalid arguments for {self.name}: {'; '.join(problems)}. Expected {self.signature()}."
+
+
+async def _await(awaitable: Any) -> Any:
+    return await awaitable
+
+
+def _required(model: type[BaseModel]) -> set[str]:
+    return {name for name, f in model.model_fields.items() if f.is_required()}
+
+
+def _any_of_type(spec: dict[str, Any]) -> str:
+    kinds = [s.get("type") for s in spec.get("anyOf", []) if s.get("type") and s.get("type") != "null"]
+    return "|".join(kinds) or "any"
+
+
+_BFCL_TYPES = {"dict": "object", "float": "number", "tuple": "array", "list": "array", "any": None}
+
+
+def _normalise_schema(node: Any) -> Any:
+    """Map non-standard type names (BFCL writes 'dict', 'float', 'tuple') to JSON Schema's."""
+    if isinstance(node, dict):
+        out = {k: _normalise_schema(v) for k, v in node.items()}
+        kind = out.get("type")
+        if isinstance(kind, str) and kind in _BFCL_TYPES:
+            mapped = _BFCL_TYPES[kind]
+            if mapped is None:
+                out.pop("type")
+            else:
+                out["type"] = mapped
+        return out
+    if isinstance(node, list):
+        return [_normalise_schema(v) for v in node]
+    return node
+
+
+@overload
+def tool(fn: F, /) -> Tool: ...
+@overload
+def tool(
+    *, name: str | None = None, needs_approval: bool = False, timeout: float | None = None
+) -> Callable[[F], Tool]: ...
+def tool(
+    fn: F | None = None,
+    /,
+    *,
+    name: str | None = None,
+    needs_approval: bool = False,
+    timeout: float | None = None,
+) -> Tool | Callable[[F], Tool]:
+    """Decorator: turn a typed, documented function into a ``Tool``.
+
+    >>> @tool
+    ... def add(a: int, b: int) -> int:
+    ...     '''Add two numbers.
+    ...
+    ...     Args:
+    ...         a: the first number
+    ...         b: the second number
+    ...     '''
+    ...     return a + b
+    """
+
+    def wrap(f: F) -> Tool:
+        return Tool.from_function(f, name=name, needs_approval=needs_approval, timeout=timeout)
+
+    return wrap(fn) if fn is not None else wrap
+
+
+def as_tool(obj: Tool | Callable[..., Any]) -> Tool:
+    """Accept a Tool or a plain documented function."""
+    if isinstance(obj, Tool):
+        return obj
+    if callable(obj):
+        return Tool.from_function(obj)
+    raise ToolDefinitionError(f"{obj!r} is not a tool", fix="pass a function or a ponder.Tool")

@@ -1,0 +1,1 @@
+"""Ponder's built-in tools."""

@@ -1,0 +1,89 @@
+"""JSON Schema <-> pydantic models for tool arguments.
+
+Tools validate their arguments with pydantic before they run. A tool written in Python gets
+its model from its signature; a tool described by a JSON-Schema function description (an
+OpenAI/BFCL function list) gets one built here, so both validate the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+# Lax enough to repair near-miss calls from small models ("5" -> 5, 5 -> 5.0, 5 -> "5"),
+# strict enough to refuse unknown parameters.
+ARGS_CONFIG = ConfigDict(extra="forbid", coerce_numbers_to_str=True)
+
+_SIMPLE_TYPES: dict[str, Any] = {
+    "string": str,
+    "str": str,
+    "integer": int,
+    "int": int,
+    "number": float,
+    "float": float,
+    "boolean": bool,
+    "bool": bool,
+    "any": Any,
+    "null": type(None),
+}
+
+
+def python_type(schema: dict[str, Any]) -> Any:
+    """The Python type that validates values of a JSON-Schema fragment (BFCL's type names too)."""
+    if "enum" in schema and schema["enum"]:
+        return Literal[tuple(schema["enum"])]
+    kind = schema.get("type", "any")
+    if isinstance(kind, list):
+        types = tuple(python_type({**schema, "type": k}) for k in kind)
+        return types[0] if len(types) == 1 else _union(types)
+    if kind in ("array", "tuple", "list"):
+        items = schema.get("items")
+        return list[python_type(items)] if isinstance(items, dict) else list[Any]
+    if kind in ("object", "dict"):
+        return dict[str, Any]
+    return _SIMPLE_TYPES.get(str(kind), Any)
+
+
+def _union(types: tuple[Any, ...]) -> Any:
+    from functools import reduce
+    from operator import or_
+
+    return reduce(or_, types)
+
+
+def model_from_json_schema(name: str, parameters: dict[str, Any]) -> type[BaseModel]:
+    """Build an argument model from a JSON-Schema ``object`` with ``properties``."""
+    properties: dict[str, Any] = parameters.get("properties") or {}
+    required = set(parameters.get("required") or [])
+    fields: dict[str, Any] = {}
+    for prop, spec in properties.items():
+        spec = spec if isinstance(spec, dict) else {}
+        annotation = python_type(spec)
+        description = spec.get("description")
+        if prop in required:
+            fields[prop] = (annotation, Field(..., description=description))
+        else:
+            fields[prop] = (annotation | None, Field(spec.get("default"), description=description))
+    return create_model(_model_name(name), __config__=ARGS_CONFIG, **fields)
+
+
+def clean_json_schema(model: type[BaseModel]) -> dict[str, Any]:
+    """The model's JSON schema without pydantic's noise: fewer tokens for the model to read."""
+    return _strip_noise(model.model_json_schema())
+
+
+_NOISE = frozenset({"title", "additionalProperties"})
+
+
+def _strip_noise(node: Any) -> Any:
+    if isinstance(node, dict):
+        return {k: _strip_noise(v) for k, v in node.items() if k not in _NOISE}
+    if isinstance(node, list):
+        return [_strip_noise(v) for v in node]
+    return node
+
+
+def _model_name(tool_name: str) -> str:
+    cleaned = "".join(c if c.isalnum() else "_" for c in tool_name)
+    return f"{cleaned}_args"
