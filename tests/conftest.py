@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import socket
 
 import pytest
@@ -27,4 +26,3 @@ def _isolate(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathF
         monkeypatch.delenv(var, raising=False)
     # An Ollama host that nothing listens on, unless a test sets its own.
     monkeypatch.setenv("OLLAMA_HOST", "http://127.0.0.1:9")
-    os.environ.setdefault("PONDER_CACHE", os.environ.get("PONDER_TEST_CACHE", ""))  # keep the model cache shared

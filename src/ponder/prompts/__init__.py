@@ -35,5 +35,5 @@ def _packaged(name: str) -> str:
     return resources.files(__package__).joinpath(f"{name}.md").read_text(encoding="utf-8").strip()
 
 
-def render(name: str, override_dir: Path | str | None = None, **fields: object) -> str:
-    return load(name, override_dir).format(**fields)
+def render(template: str, override_dir: Path | str | None = None, /, **fields: object) -> str:
+    return load(template, override_dir).format(**fields)

@@ -1,0 +1,220 @@
+"""``local:``: the embedded model, in-process on llama.cpp (no key, no server, no network).
+
+``local:qwen2.5-coder-1.5b`` is the built-in model (assembled from the ``ponder[local]``
+packages on first use); ``local:/path/model.gguf`` runs any GGUF. The prompt is rendered with
+the GGUF's own chat template (tools included, as the model was trained), and each request is
+sent as tokens so llama.cpp reuses its KV cache for the longest common prefix: a step reads
+only the tokens that are new since the previous call. The model stays loaded across steps
+and turns.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ponder.backends.base import Backend, Capabilities, ModelReply, ModelRequest, TextGuard, Usage
+from ponder.errors import BackendError, MissingDependency
+
+if TYPE_CHECKING:
+    from llama_cpp import Llama
+    from llama_index.core.base.llms.types import ChatMessage
+
+    from ponder.backends.local_llm import LocalLlamaLLM
+    from ponder.tools.base import Tool
+
+INSTALL_FIX = "pip install 'ponder[local]'  (compiles llama.cpp once, about 6 minutes on 2 cores)"
+
+
+class ContextOverflow(BackendError):
+    """The conversation no longer fits the model's context window."""
+
+
+class LocalModel:
+    """A loaded GGUF: the llama.cpp handle, its chat template, and a lock (one generation at a time)."""
+
+    def __init__(self, path: Path, *, n_ctx: int, n_threads: int | None) -> None:
+        try:
+            from llama_cpp import Llama
+            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+        except ImportError as exc:
+            raise MissingDependency("the embedded model needs llama-cpp-python", fix=INSTALL_FIX) from exc
+        threads = n_threads or os.cpu_count() or 2
+        self.path = path
+        self.lock = threading.RLock()
+        self.llama: Llama = Llama(
+            model_path=str(path),
+            n_ctx=n_ctx,
+            n_threads=threads,
+            n_threads_batch=threads,
+            n_batch=512,
+            verbose=False,
+        )
+        template = self.llama.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise BackendError(f"{path.name} has no chat template", fix="use an instruct GGUF that embeds its chat template")
+        vocab = self.llama._model
+        self.eos = vocab.token_get_text(self.llama.token_eos())
+        self._format = Jinja2ChatFormatter(template=template, eos_token=self.eos, bos_token="", add_generation_prompt=True)
+
+    @property
+    def n_ctx(self) -> int:
+        return int(self.llama.n_ctx())
+
+    def render(self, messages: Sequence[ChatMessage], tools: Sequence[Tool] = ()) -> str:
+        dicts = [_as_template_message(m) for m in messages]
+        schemas = [t.openai_schema() for t in tools] or None
+        return str(self._format(messages=dicts, tools=schemas).prompt)
+
+    def tokenize(self, text: str) -> list[int]:
+        return list(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+    def cached_prefix(self, tokens: Sequence[int]) -> int:
+        """How many leading tokens of ``tokens`` are already in the KV cache."""
+        n = int(self.llama.n_tokens)
+        cached = self.llama._input_ids[:n]
+        same = 0
+        for a, b in zip(cached, tokens, strict=False):
+            if a != b:
+                break
+            same += 1
+        return same
+
+    def generate(self, tokens: list[int], request: ModelRequest) -> Iterator[str]:
+        """Stream text for a token prompt (the caller holds ``lock``)."""
+        stream = self.llama.create_completion(
+            tokens,
+            max_tokens=request.max_tokens or 1024,
+            temperature=request.temperature,
+            top_k=40 if request.temperature > 0 else 1,
+            repeat_penalty=1.0,
+            stop=list(request.stop) or None,
+            seed=request.seed,
+            stream=True,
+        )
+        try:
+            for chunk in stream:
+                text = chunk["choices"][0]["text"]  # type: ignore[index]
+                if text:
+                    yield str(text)
+        finally:
+            stream.close()  # type: ignore[union-attr]
+
+
+def _as_template_message(message: ChatMessage) -> dict[str, Any]:
+    role = message.role.value
+    out: dict[str, Any] = {"role": role, "content": message.content or ""}
+    if role == "tool" and message.additional_kwargs.get("name"):
+        out["name"] = message.additional_kwargs["name"]
+    return out
+
+
+_MODELS: dict[tuple[str, int, int | None], LocalModel] = {}
+_MODELS_LOCK = threading.Lock()
+
+
+def load_model(path: Path, *, n_ctx: int, n_threads: int | None) -> LocalModel:
+    """One loaded copy per (file, context, threads) per process: steps, turns and agents share it."""
+    key = (str(path), n_ctx, n_threads)
+    with _MODELS_LOCK:
+        if key not in _MODELS:
+            _MODELS[key] = LocalModel(path, n_ctx=n_ctx, n_threads=n_threads)
+        return _MODELS[key]
+
+
+class LocalBackend(Backend):
+    provider = "local"
+
+    def __init__(self, model: str = "", *, n_ctx: int = 8192, n_threads: int | None = None) -> None:
+        from ponder.backends.local_files import MODEL_NAME
+
+        self.model = model or MODEL_NAME
+        self._n_ctx = n_ctx
+        self._n_threads = n_threads
+        self._loaded: LocalModel | None = None
+        self._load_lock = threading.Lock()
+        self._llm: LocalLlamaLLM | None = None
+        self.capabilities = Capabilities(
+            native_tool_calls=True, streaming_with_tools=True, context_window=n_ctx, tool_calls_as_text=True
+        )
+
+    # -- loading ----------------------------------------------------------------------------
+    def load(self) -> LocalModel:
+        """Assemble (first run only) and load the model; later calls return the loaded one."""
+        with self._load_lock:
+            if self._loaded is None:
+                from ponder.backends.local_files import resolve_model_path
+
+                path = resolve_model_path(self.model)
+                self._loaded = load_model(path, n_ctx=self._n_ctx, n_threads=self._n_threads)
+            return self._loaded
+
+    def warm(self) -> threading.Thread:
+        """Load in a background thread (the REPL shows its prompt meanwhile)."""
+        thread = threading.Thread(target=self.load, name="ponder-load-model", daemon=True)
+        thread.start()
+        return thread
+
+    @property
+    def llm(self) -> LocalLlamaLLM:
+        if self._llm is None:
+            from ponder.backends.local_llm import LocalLlamaLLM
+
+            self._llm = LocalLlamaLLM(backend=self)
+        return self._llm
+
+    # -- generation -------------------------------------------------------------------------
+    def stream(self, request: ModelRequest) -> Iterator[str | ModelReply]:
+        model = self.load()
+        prompt = model.render(request.messages, request.tools)
+        with model.lock:
+            tokens = model.tokenize(prompt)
+            budget = request.max_tokens or 1024
+            if len(tokens) + min(budget, 256) > model.n_ctx:
+                raise ContextOverflow(
+                    f"the conversation ({len(tokens)} tokens) no longer fits the context window ({model.n_ctx})",
+                    fix="start a new session (/reset in the REPL) or raise [local] n_ctx in ponder.toml",
+                )
+            budget = min(budget, model.n_ctx - len(tokens))
+            evaluated = len(tokens) - model.cached_prefix(tokens)
+            guard = TextGuard(request)
+            pieces = 0
+            finish = "stop"
+            generator = model.generate(tokens, _with_budget(request, budget))
+            try:
+                for piece in generator:
+                    pieces += 1
+                    shown, done = guard.feed(piece)
+                    if shown:
+                        yield shown
+                    if done:
+                        finish = "stopped_early"
+                        break
+            finally:
+                generator.close()
+            completion = len(model.tokenize(guard.text)) if guard.text else 0
+        if pieces >= budget:
+            finish = "length"
+        yield ModelReply(
+            text=guard.text,
+            usage=Usage(prompt_tokens=len(tokens), completion_tokens=completion, prompt_tokens_evaluated=max(evaluated, 1)),
+            finish_reason=finish,
+        )
+
+    def count_tokens(self, text: str) -> int:
+        if self._loaded is None:
+            return super().count_tokens(text)
+        return len(self._loaded.tokenize(text))
+
+
+def _with_budget(request: ModelRequest, budget: int) -> ModelRequest:
+    from dataclasses import replace
+
+    return replace(request, max_tokens=budget)
+
+
+def create(model: str, *, n_ctx: int = 8192, n_threads: int | None = None, **_: Any) -> LocalBackend:
+    return LocalBackend(model, n_ctx=n_ctx, n_threads=n_threads)

@@ -1,0 +1,76 @@
+"""Action extraction reads every shape a model writes a call in, and never raises."""
+
+from __future__ import annotations
+
+import pytest
+
+from ponder.agents.actions import complete_action_end, extract_actions, final_answer
+
+CALL = {"name": "add", "arguments": {"a": 1, "b": 2}}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '<tool_call>\n{"name": "add", "arguments": {"a": 1, "b": 2}}\n</tool_call>',
+        '<tool_call>{"name": "add", "arguments": {"a": 1, "b": 2}}',  # closing tag cut by a stop sequence
+        'Sure.\n```json\n{"name": "add", "arguments": {"a": 1, "b": 2}}\n```',
+        '```\n{"name": "add", "parameters": {"a": 1, "b": 2}}\n```',
+        'Thought: add them\nAction: add\nAction Input: {"a": 1, "b": 2}',
+        'I will call {"name": "add", "arguments": {"a": 1, "b": 2}} now',
+        '{"function": {"name": "add", "arguments": "{\\"a\\": 1, \\"b\\": 2}"}}',
+        "add(a=1, b=2)",
+        "<tool_call>{'name': 'add', 'arguments': {'a': 1, 'b': 2,}}</tool_call>",  # python quotes, trailing comma
+        '{"tool": "add", "tool_input": {"a": 1, "b": 2}}',
+    ],
+)
+def test_reads_a_call_in_every_supported_shape(text: str) -> None:
+    found = extract_actions(text, ["add"])
+    assert found.error is None
+    assert [(c.name, c.arguments) for c in found.calls] == [("add", {"a": 1, "b": 2})]
+
+
+def test_reads_several_calls_from_a_json_list() -> None:
+    found = extract_actions('```json\n[{"name": "add", "arguments": {}}, {"name": "divide", "arguments": {}}]\n```')
+    assert [c.name for c in found.calls] == ["add", "divide"]
+
+
+def test_keeps_the_thought_before_the_call() -> None:
+    found = extract_actions('Thought: I need the sum.\n<tool_call>{"name": "add", "arguments": {}}</tool_call>')
+    assert found.thought == "I need the sum."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<tool_call>this is not json at all</tool_call>",
+        "Action: add\nThe input is one and two",
+        '```json\n{"name": 5, "arguments": }\n```',
+    ],
+)
+def test_an_attempted_but_unreadable_call_is_an_error_not_an_answer(text: str) -> None:
+    found = extract_actions(text, ["add"])
+    assert not found.calls
+    assert found.error
+
+
+def test_plain_text_is_an_answer() -> None:
+    found = extract_actions("The sum is 3.", ["add"])
+    assert found.is_answer
+
+
+def test_json_in_an_answer_is_not_taken_for_a_call_of_an_unknown_tool() -> None:
+    found = extract_actions('Here is your config: {"name": "server", "port": 80}', ["add"])
+    assert found.is_answer
+
+
+def test_final_answer_strips_react_scaffolding() -> None:
+    assert final_answer("Thought: I know it now.\nFinal Answer: 42") == "42"
+    assert final_answer("Answer: yes") == "yes"
+
+
+def test_a_half_streamed_call_is_not_complete_until_its_json_closes() -> None:
+    partial = '<tool_call>{"name": "add", "arguments": {"a": 1'
+    assert complete_action_end(partial, ["add"]) is None
+    whole = partial + ', "b": 2}}'
+    assert complete_action_end(whole, ["add"]) == len(whole)

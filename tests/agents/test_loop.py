@@ -1,0 +1,244 @@
+"""The loop with a scripted model: tool errors, malformed output, limits, loops, sessions."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from ponder.agents import events as ev
+from ponder.agents.agent import Agent
+from ponder.agents.limits import Limits
+from ponder.agents.result import StopReason
+from ponder.backends.scripted import Scripted, ScriptedBackend
+from ponder.errors import BackendError
+from ponder.tools.base import Tool
+
+
+def call(name: str, **args: object) -> str:
+    import json
+
+    return f'<tool_call>{{"name": "{name}", "arguments": {json.dumps(args)}}}</tool_call>'
+
+
+def text_agent(replies: list[object], tools: list[Tool], **kwargs: object) -> tuple[Agent, ScriptedBackend]:
+    backend = ScriptedBackend(replies, native_tool_calls=False)  # type: ignore[arg-type]
+    return Agent(backend, tools=tools, **kwargs), backend  # type: ignore[arg-type]
+
+
+def last_prompt(backend: ScriptedBackend) -> str:
+    return str(backend.requests[-1].messages[-1].content)
+
+
+def test_calls_a_tool_and_answers_from_its_result(tools: list[Tool]) -> None:
+    agent, backend = text_agent([call("add", a=2, b=3), "The sum is 5."], tools)
+    result = agent.run("What is 2+3?")
+    assert result.answer == "The sum is 5."
+    assert result.stop_reason is StopReason.ANSWER
+    assert [(c.name, c.arguments, c.output) for c in result.trajectory] == [("add", {"a": 2, "b": 3}, "5")]
+    assert "5" in last_prompt(backend)
+
+
+def test_native_tool_calls_round_trip_with_their_ids(tools: list[Tool]) -> None:
+    backend = ScriptedBackend([Scripted(tool_calls=[("add", {"a": 1, "b": 1})]), "2"])
+    result = Agent(backend, tools=tools).run("1+1?")
+    assert result.answer == "2"
+    tool_msg = backend.requests[1].messages[-1]
+    assert tool_msg.role.value == "tool"
+    assert tool_msg.additional_kwargs["tool_call_id"] == "call_1_0"
+    assert tool_msg.content == "2"
+
+
+def test_native_call_with_invalid_json_arguments_becomes_an_observation(tools: list[Tool]) -> None:
+    backend = ScriptedBackend([Scripted(tool_calls=[("add", "{not json")]), call("add", a=1, b=1), "2"])
+    result = Agent(backend, tools=tools).run("1+1?")
+    assert result.answer == "2"
+    assert result.trajectory[0].error_kind == "parse"
+
+
+@pytest.mark.parametrize(
+    "bad_reply, kind",
+    [
+        ("<tool_call>{name add a 1}</tool_call>", "parse"),
+        (call("multiply", a=2, b=3), "unknown_tool"),
+        (call("add", a="two", b=3), "bad_arguments"),
+        (call("add", a=2), "bad_arguments"),
+        (call("add", a=2, b=3, c=4), "bad_arguments"),
+        (call("divide", a=1, b=0), "tool_error"),
+        (call("slow", seconds=5), "timeout"),
+    ],
+)
+def test_every_model_mistake_becomes_an_observation_and_the_run_goes_on(
+    tools: list[Tool], bad_reply: str, kind: str
+) -> None:
+    agent, backend = text_agent([bad_reply, call("add", a=2, b=3), "5"], tools, limits=Limits(tool_timeout=0.3))
+    result = agent.run("What is 2+3?")
+    assert result.answer == "5"
+    assert result.trajectory[0].error_kind == kind
+    assert result.trajectory[0].ok is False
+    observation = str(backend.requests[1].messages[-1].content)
+    assert observation  # the model saw what went wrong
+    assert result.trajectory[1].output == "5"
+
+
+def test_the_observation_for_bad_arguments_names_the_problem_and_the_signature(tools: list[Tool]) -> None:
+    agent, backend = text_agent([call("add", a="two", b=3), "ok"], tools)
+    agent.run("2+3")
+    seen = str(backend.requests[1].messages[-1].content)
+    assert "'a'" in seen and "add(a: integer, b: integer)" in seen
+
+
+def test_unknown_tool_observation_lists_the_available_tools(tools: list[Tool]) -> None:
+    agent, backend = text_agent([call("multiply", a=2, b=3), "ok"], tools)
+    agent.run("2*3")
+    seen = str(backend.requests[1].messages[-1].content)
+    assert "multiply" in seen and "add" in seen and "divide" in seen
+
+
+def test_a_near_miss_tool_name_resolves_to_the_tool(tools: list[Tool]) -> None:
+    agent, _ = text_agent([call("Add", a=2, b=3), "5"], tools)
+    result = agent.run("2+3")
+    assert result.trajectory[0].name == "add"
+    assert result.trajectory[0].ok
+
+
+def test_arguments_are_coerced_to_the_schema_types(tools: list[Tool]) -> None:
+    agent, _ = text_agent([call("divide", a=1, b=4), "0.25"], tools)
+    result = agent.run("1/4")
+    assert result.trajectory[0].arguments == {"a": 1.0, "b": 4.0}
+
+
+def test_max_steps_stops_and_makes_one_last_attempt_to_answer(tools: list[Tool]) -> None:
+    replies = [call("add", a=i, b=1) for i in range(3)] + ["My best answer is 3."]
+    agent, backend = text_agent(replies, tools, limits=Limits(max_steps=3))
+    result = agent.run("count")
+    assert result.stop_reason is StopReason.MAX_STEPS
+    assert result.answer == "My best answer is 3."
+    assert not backend.requests[-1].tools  # the last attempt offers no tools
+    assert "Stop using tools" in last_prompt(backend)
+
+
+def test_repeated_identical_calls_are_detected_and_stopped(tools: list[Tool]) -> None:
+    replies = [call("add", a=1, b=1)] * 3 + ["2"]
+    agent, backend = text_agent(replies, tools, limits=Limits(max_steps=10, max_repeats=1))
+    result = agent.run("1+1")
+    assert result.stop_reason is StopReason.LOOP
+    assert result.answer == "2"
+    assert [c.error_kind for c in result.trajectory] == [None, "repeated", "repeated"]
+    assert len(backend.requests) == 4  # three steps, then the last attempt
+
+
+def test_run_timeout_stops_the_run_and_says_so(tools: list[Tool]) -> None:
+    replies = [Scripted(text=call("add", a=1, b=1), delay=0.3), Scripted(text=call("add", a=2, b=2), delay=0.3), "4"]
+    agent, _ = text_agent(replies, tools, limits=Limits(run_timeout=0.4))
+    result = agent.run("sum")
+    assert result.stop_reason is StopReason.TIMEOUT
+    assert result.answer == "4"
+
+
+def test_an_empty_reply_is_sent_back_as_a_mistake(tools: list[Tool]) -> None:
+    agent, _ = text_agent(["", "fine"], tools)
+    result = agent.run("hi")
+    assert result.answer == "fine"
+    assert result.trajectory[0].error_kind == "parse"
+
+
+def test_generation_stops_as_soon_as_a_complete_call_is_written(tools: list[Tool]) -> None:
+    hallucinated = call("add", a=2, b=3) + "\nObservation: 6\nThe answer is 6."
+    agent, backend = text_agent([hallucinated, "5"], tools)
+    result = agent.run("2+3")
+    assert result.answer == "5"
+    sent_back = str(backend.requests[1].messages[-2].content)
+    assert "Observation: 6" not in sent_back
+
+
+def test_events_describe_the_run_in_order(tools: list[Tool]) -> None:
+    agent, _ = text_agent(["Thought: add.\n" + call("add", a=2, b=3), "5"], tools)
+    kinds = [type(e).__name__ for e in agent.stream("2+3") if not isinstance(e, ev.TextDelta)]
+    assert kinds == [
+        "RunStarted", "StepStarted", "UsageEvent", "Thought", "ToolCallStarted", "ToolResult",
+        "StepStarted", "UsageEvent", "Answer", "RunFinished",
+    ]
+
+
+def test_text_deltas_stream_the_model_output(tools: list[Tool]) -> None:
+    agent, _ = text_agent(["The answer is forty-two."], tools)
+    deltas = [e.text for e in agent.stream("q") if isinstance(e, ev.TextDelta)]
+    assert len(deltas) > 1 and "".join(deltas) == "The answer is forty-two."
+
+
+def test_async_stream_yields_the_same_events(tools: list[Tool]) -> None:
+    agent, _ = text_agent([call("add", a=2, b=3), "5"], tools)
+
+    async def collect() -> list[ev.Event]:
+        return [e async for e in agent.astream("2+3")]
+
+    events = asyncio.run(collect())
+    assert isinstance(events[-1], ev.RunFinished) and events[-1].result.answer == "5"
+
+
+def test_sessions_keep_history_across_turns(tools: list[Tool]) -> None:
+    agent, backend = text_agent([call("add", a=2, b=3), "5", "You asked about 2+3."], tools)
+    agent.chat("What is 2+3?")
+    second = agent.chat("What did I ask?")
+    assert second.answer == "You asked about 2+3."
+    contents = [str(m.content) for m in backend.requests[-1].messages]
+    assert "What is 2+3?" in contents and "5" in contents and contents[-1] == "What did I ask?"
+
+
+def test_run_is_stateless(tools: list[Tool]) -> None:
+    agent, backend = text_agent(["a", "b"], tools)
+    agent.run("first")
+    agent.run("second")
+    assert [str(m.content) for m in backend.requests[-1].messages][1:] == ["second"]
+
+
+def test_backend_failure_raises_with_the_fix_and_keeps_the_partial_result(tools: list[Tool]) -> None:
+    agent, _ = text_agent([call("add", a=1, b=1), Scripted(fail="server went away")], tools)
+    with pytest.raises(BackendError) as info:
+        agent.run("1+1")
+    assert "server went away" in str(info.value)
+    assert info.value.result.trajectory[0].output == "2"  # type: ignore[attr-defined]
+
+
+def test_backend_failure_in_a_session_keeps_the_user_message(tools: list[Tool]) -> None:
+    agent, _ = text_agent([Scripted(fail="down")], tools)
+    events = list(agent.chat_stream("remember me"))
+    assert any(isinstance(e, ev.ErrorEvent) for e in events)
+    assert [str(m.content) for m in agent.history] == ["remember me"]
+
+
+def test_tools_that_need_approval_are_refused_without_it() -> None:
+    from ponder.tools.base import tool
+
+    @tool(needs_approval=True)
+    def delete_everything(path: str) -> str:
+        """Delete a path.
+
+        Args:
+            path: what to delete
+        """
+        raise AssertionError("must not run")
+
+    agent, _ = text_agent([call("delete_everything", path="/"), "I could not."], [delete_everything])
+    result = agent.run("clean up")
+    assert result.trajectory[0].error_kind == "refused"
+    assert result.answer == "I could not."
+
+
+def test_long_observations_are_cut_with_a_note() -> None:
+    from ponder.tools.base import tool
+
+    @tool
+    def dump(n: int) -> str:
+        """Return n characters.
+
+        Args:
+            n: how many
+        """
+        return "x" * n
+
+    agent, backend = text_agent([call("dump", n=10_000), "ok"], [dump], observation_chars=100)
+    agent.run("dump")
+    seen = str(backend.requests[1].messages[-1].content)
+    assert len(seen) < 400 and "9900 more characters cut" in seen
