@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -38,6 +38,23 @@ class McpServerConfig(BaseModel):
     env: dict[str, str] = Field(default_factory=dict)
 
 
+class KnowledgeConfig(BaseModel):
+    """One ``[knowledge.NAME]`` table: a folder of documents that ``ponder index`` turns into a searchable base."""
+
+    model_config = ConfigDict(extra="forbid")
+    paths: list[str] = Field(default_factory=list)
+    description: str | None = None
+    index_dir: str | None = None
+    retrieval: Literal["bm25", "vector", "hybrid"] = "bm25"
+    embed_model: str | None = None
+    top_k: int = Field(3, ge=1, le=50)
+    min_score: float | None = Field(None, ge=0)
+    min_similarity: float | None = Field(None, ge=-1, le=1)
+    chunk_size: int = Field(256, ge=32)
+    chunk_overlap: int = Field(32, ge=0)
+    exclude: list[str] = Field(default_factory=list)
+
+
 class PonderConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     model: str | None = None
@@ -49,6 +66,7 @@ class PonderConfig(BaseModel):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     local: LocalConfig = Field(default_factory=LocalConfig)
     mcp: dict[str, McpServerConfig] = Field(default_factory=dict)
+    knowledge: dict[str, KnowledgeConfig] = Field(default_factory=dict)
     source: str | None = Field(None, exclude=True)
 
 
