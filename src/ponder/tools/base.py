@@ -37,7 +37,10 @@ class Tool:
     needs_approval: bool = False
     timeout: float | None = None
     source: str = "python"
+    """Where the tool comes from: "builtin", an installed package's name, "mcp:<server>", or "python"."""
     metadata: dict[str, Any] = field(default_factory=dict)
+    opt_in: bool = False
+    """Off unless selected by name (``--tools`` or ``tools = [...]``): tools that reach outside the process."""
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -50,6 +53,7 @@ class Tool:
         needs_approval: bool = False,
         timeout: float | None = None,
         source: str = "python",
+        opt_in: bool = False,
     ) -> Tool:
         """Schema from the type hints, descriptions from the docstring; refuses undocumented parameters."""
         tool_name = name or fn.__name__
@@ -90,6 +94,7 @@ class Tool:
             needs_approval=needs_approval,
             timeout=timeout,
             source=source,
+            opt_in=opt_in,
         )
 
     @classmethod
@@ -101,6 +106,7 @@ class Tool:
         needs_approval: bool = False,
         timeout: float | None = None,
         source: str = "json-schema",
+        opt_in: bool = False,
     ) -> Tool:
         """A tool from an OpenAI-style function description (``name``, ``description``, ``parameters``) and a callable."""
         spec = function.get("function", function)
@@ -117,6 +123,7 @@ class Tool:
             needs_approval=needs_approval,
             timeout=timeout,
             source=source,
+            opt_in=opt_in,
         )
 
     # -- use ----------------------------------------------------------------------------
@@ -211,7 +218,12 @@ def _normalise_schema(node: Any) -> Any:
 def tool(fn: F, /) -> Tool: ...
 @overload
 def tool(
-    *, name: str | None = None, needs_approval: bool = False, timeout: float | None = None
+    *,
+    name: str | None = None,
+    needs_approval: bool = False,
+    timeout: float | None = None,
+    opt_in: bool = False,
+    source: str = "python",
 ) -> Callable[[F], Tool]: ...
 def tool(
     fn: F | None = None,
@@ -220,6 +232,8 @@ def tool(
     name: str | None = None,
     needs_approval: bool = False,
     timeout: float | None = None,
+    opt_in: bool = False,
+    source: str = "python",
 ) -> Tool | Callable[[F], Tool]:
     """Decorator: turn a typed, documented function into a ``Tool``.
 
@@ -235,7 +249,9 @@ def tool(
     """
 
     def wrap(f: F) -> Tool:
-        return Tool.from_function(f, name=name, needs_approval=needs_approval, timeout=timeout)
+        return Tool.from_function(
+            f, name=name, needs_approval=needs_approval, timeout=timeout, opt_in=opt_in, source=source
+        )
 
     return wrap(fn) if fn is not None else wrap
 

@@ -1,18 +1,156 @@
-"""The tool registry: built-ins and third-party tools arrive through the ``ponder.tools`` entry-point group.
+"""The tool registry: every tool arrives through the ``ponder.tools`` entry-point group.
 
-(Placeholder until the tools issue lands: only the calculator.)
+An entry point names one of:
+- a ``Tool`` (a function decorated with ``@tool``),
+- a list of Tools,
+- a function returning either; if it takes a ``settings`` parameter it receives the
+  ``ToolSettings`` (file roots, limits) so one package can build tools from config.
+
+The built-ins register the same way (``BUILTIN_ENTRY_POINTS`` are the lines in Ponder's own
+pyproject). A plugin that fails to import, raises, or returns something else is recorded as
+a warning and skipped: a broken plugin never stops Ponder.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import inspect
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any
+
+from ponder.tools.base import Tool, as_tool
 
 if TYPE_CHECKING:
+    from importlib.metadata import EntryPoint
+
     from ponder.config import PonderConfig
-    from ponder.tools.base import Tool
+    from ponder.tools.settings import ToolSettings
+
+GROUP = "ponder.tools"
+BUILTIN_SOURCE = "builtin"
+PONDER_DIST = "ponder"
+
+BUILTIN_ENTRY_POINTS: dict[str, str] = {
+    "calculator": "ponder.tools.builtin.calculator:calculator",
+    "web_search": "ponder.tools.builtin.web_search:web_search_tools",
+    "fetch_url": "ponder.tools.builtin.fetch_url:fetch_url_tools",
+    "files": "ponder.tools.builtin.files:file_tools",
+    "python": "ponder.tools.builtin.python:python_tools",
+    "shell": "ponder.tools.builtin.shell:shell_tools",
+}
+"""Ponder's own entry points: ``[project.entry-points."ponder.tools"]`` in pyproject.toml.
+
+Also used directly when Ponder runs from a source tree whose metadata lacks them."""
+
+
+@dataclass
+class Registry:
+    """Every tool that could be given to an agent, by name, and what went wrong loading the rest."""
+
+    tools: dict[str, Tool] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def add(self, tool: Tool, *, origin: str) -> None:
+        existing = self.tools.get(tool.name)
+        if existing is not None:
+            self.warnings.append(
+                f"{origin}: tool '{tool.name}' is already provided by {existing.source}; keeping that one"
+            )
+            return
+        self.tools[tool.name] = tool
+
+
+def load_registry(
+    *, config: PonderConfig | None = None, settings: ToolSettings | None = None, mcp: bool = True
+) -> Registry:
+    """Built-ins, then installed plugins (by package name), then MCP servers from the config."""
+    from ponder.tools.settings import ToolSettings
+
+    settings = settings or ToolSettings.from_config(config)
+    registry = Registry()
+    for ep, source in _entry_points():
+        _load_entry_point(registry, ep, source, settings)
+    if mcp and config is not None and config.mcp:
+        add_mcp_tools(registry, config=config, settings=settings)
+    return registry
+
+
+def add_mcp_tools(registry: Registry, *, config: PonderConfig, settings: ToolSettings) -> None:
+    """Connect to the MCP servers in the config (once per process) and add their tools."""
+    from ponder.tools.mcp import mcp_tools
+
+    tools, warnings = mcp_tools(config.mcp, timeout=settings.mcp_timeout)
+    registry.warnings.extend(warnings)
+    for tool in tools:
+        registry.add(tool, origin=tool.source)
 
 
 def available_tools(*, config: PonderConfig | None = None) -> dict[str, Tool]:
-    from ponder.tools.builtin.calculator import calculator
+    """Every tool by name (enabled or not); ``load_registry`` also gives the load warnings."""
+    return load_registry(config=config).tools
 
-    return {calculator.name: calculator}
+
+# -- entry points ------------------------------------------------------------------------------
+def _entry_points() -> list[tuple[EntryPoint, str]]:
+    """(entry point, source) pairs: Ponder's own first, then plugins sorted by package."""
+    from importlib.metadata import EntryPoint, entry_points
+
+    seen: set[tuple[str, str]] = set()
+    builtin: dict[str, EntryPoint] = {}
+    plugins: list[tuple[EntryPoint, str]] = []
+    for ep in entry_points(group=GROUP):
+        dist = ep.dist.name if ep.dist is not None else ep.value.split(":")[0].split(".")[0]
+        if (dist, ep.name) in seen:  # the same distribution found twice on sys.path
+            continue
+        seen.add((dist, ep.name))
+        if _normalise(dist) == PONDER_DIST:
+            builtin[ep.name] = ep
+        else:
+            plugins.append((ep, dist))
+    for name, value in BUILTIN_ENTRY_POINTS.items():
+        builtin.setdefault(name, EntryPoint(name=name, value=value, group=GROUP))
+    ordered = [(ep, BUILTIN_SOURCE) for ep in builtin.values()]
+    return ordered + sorted(plugins, key=lambda pair: (_normalise(pair[1]), pair[0].name))
+
+
+def _normalise(dist: str) -> str:
+    return dist.lower().replace("_", "-").replace(".", "-")
+
+
+def _load_entry_point(registry: Registry, ep: EntryPoint, source: str, settings: ToolSettings) -> None:
+    origin = f"plugin '{ep.name}' ({source}, {ep.value})"
+    try:
+        obj = ep.load()
+        if not isinstance(obj, (Tool, list, tuple)) and callable(obj):
+            obj = _call_factory(obj, settings)
+        items = list(obj) if isinstance(obj, (list, tuple)) else [obj]
+        tools = [_as_plugin_tool(item) for item in items]
+    except Exception as exc:  # anything a third party can do wrong
+        registry.warnings.append(f"{origin} failed to load: {type(exc).__name__}: {_first_line(exc)}")
+        return
+    for tool in tools:
+        registry.add(replace(tool, source=source), origin=origin)
+
+
+def _call_factory(factory: Any, settings: ToolSettings) -> Any:
+    params = inspect.signature(factory).parameters
+    return factory(settings=settings) if "settings" in params else factory()
+
+
+def _as_plugin_tool(item: Any) -> Tool:
+    if isinstance(item, Tool):
+        return item
+    if callable(item):
+        return as_tool(item)
+    raise TypeError(f"expected a Tool, a list of Tools or a function returning them, got {type(item).__name__}")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0][:300]
+
+
+def builtin_entry_point_lines() -> str:
+    """The pyproject lines that register the built-ins (printed in docs and by the tests)."""
+    lines = ['[project.entry-points."ponder.tools"]']
+    lines += [f'{name} = "{value}"' for name, value in BUILTIN_ENTRY_POINTS.items()]
+    return "\n".join(lines)

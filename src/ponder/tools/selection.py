@@ -1,7 +1,18 @@
-"""Choose the tools an agent gets from names (flags or config)."""
+"""Choose the tools an agent gets from names (``--tools`` or ``tools = [...]`` in ponder.toml).
+
+With no names, an agent gets the default set: every tool that is not opt-in (the calculator,
+plugins that do not ask to be opt-in, and the tools of configured MCP servers). Tools that
+reach outside the process (``python``, ``shell``, ``fetch_url``, ``web_search``,
+``read_file``, ``list_files``) are opt-in: they are given only when named.
+
+A name is a tool's name, ``default`` (the default set), or ``mcp:<server>`` (every tool of
+that MCP server). MCP servers are started only when the selection may need them.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ponder.errors import ConfigError
@@ -9,20 +20,80 @@ from ponder.errors import ConfigError
 if TYPE_CHECKING:
     from ponder.config import PonderConfig
     from ponder.tools.base import Tool
+    from ponder.tools.registry import Registry
+    from ponder.tools.settings import ToolSettings
 
+DEFAULT = "default"
 DEFAULT_TOOLS = ("calculator",)
+"""The built-ins in the default set (kept for callers that list it)."""
 
 
-def select_tools(names: list[str] | None, *, config: PonderConfig | None = None) -> list[Tool]:
+@dataclass
+class Selection:
+    tools: list[Tool] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def select_tools(names: Sequence[str] | None, *, config: PonderConfig | None = None) -> list[Tool]:
     """Tools by name from the registry; None means the default safe set."""
-    from ponder.tools.registry import available_tools
+    return resolve_tools(names, config=config).tools
 
-    registry = available_tools(config=config)
-    wanted = [n.strip() for n in (names if names is not None else DEFAULT_TOOLS) if n.strip()]
-    unknown = [n for n in wanted if n not in registry]
+
+def resolve_tools(
+    names: Sequence[str] | None, *, config: PonderConfig | None = None, settings: ToolSettings | None = None
+) -> Selection:
+    """Like ``select_tools``, also returning the plugin and MCP warnings for the CLI to show."""
+    from ponder.tools.registry import add_mcp_tools, load_registry
+    from ponder.tools.settings import ToolSettings
+
+    settings = settings or ToolSettings.from_config(config)
+    wanted = _clean(names)
+    registry = load_registry(config=config, settings=settings, mcp=False)
+    if config is not None and config.mcp and _may_need_mcp(wanted, registry):
+        add_mcp_tools(registry, config=config, settings=settings)
+    return Selection(tools=pick(wanted, registry), warnings=list(registry.warnings))
+
+
+def pick(wanted: list[str] | None, registry: Registry) -> list[Tool]:
+    """The tools ``wanted`` names, in order, without duplicates; unknown names are a ConfigError."""
+    chosen: dict[str, Tool] = {}
+    unknown: list[str] = []
+    for name in wanted if wanted is not None else [DEFAULT]:
+        if name == DEFAULT:
+            chosen.update((t.name, t) for t in registry.tools.values() if not t.opt_in)
+        elif name.startswith("mcp:"):
+            matches = [t for t in registry.tools.values() if t.source == name]
+            if not matches:
+                unknown.append(name)
+            chosen.update((t.name, t) for t in matches)
+        elif name in registry.tools:
+            chosen[name] = registry.tools[name]
+        else:
+            unknown.append(name)
     if unknown:
         raise ConfigError(
             f"unknown tool(s): {', '.join(unknown)}",
-            fix=f"choose from: {', '.join(sorted(registry)) or '(none installed)'}; `ponder tools` lists them",
+            fix=f"choose from: {', '.join(sorted(registry.tools)) or '(none installed)'}; `ponder tools` lists them",
         )
-    return [registry[n] for n in wanted]
+    return list(chosen.values())
+
+
+def enabled_names(wanted: Sequence[str] | None, registry: Registry) -> set[str]:
+    """Names that ``wanted`` would enable; unknown names are ignored (for listings)."""
+    known = [n for n in (_clean(wanted) or [DEFAULT]) if n in registry.tools or n == DEFAULT or n.startswith("mcp:")]
+    try:
+        return {t.name for t in pick(known, registry)}
+    except ConfigError:  # an mcp:<server> that failed to start
+        return {t.name for t in pick([n for n in known if not n.startswith("mcp:")], registry)}
+
+
+def _clean(names: Sequence[str] | None) -> list[str] | None:
+    if names is None:
+        return None
+    return [n.strip() for n in names if n.strip()]
+
+
+def _may_need_mcp(wanted: list[str] | None, registry: Registry) -> bool:
+    if wanted is None:
+        return True
+    return any(n == DEFAULT or n.startswith("mcp:") or n not in registry.tools for n in wanted)
