@@ -1,0 +1,32 @@
+"""One line of input: a slash command or a message. Whatever goes wrong, the chat goes on."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ponder.errors import PonderError
+
+if TYPE_CHECKING:
+    from ponder.cli.repl.sessions import Turn
+    from ponder.cli.repl.state import ChatState
+
+
+def handle_line(state: ChatState, text: str) -> tuple[bool, Turn | None]:
+    """Run ``text``; returns (keep going, the turn if it was a message)."""
+    from ponder.cli.repl.commands import EXIT, dispatch, is_command
+    from ponder.cli.repl.turn import report_bug, run_turn
+
+    line = text.strip()
+    if not line:
+        return True, None
+    try:
+        if is_command(line):
+            return dispatch(state, line) is not EXIT, None
+        return True, run_turn(state, line[1:] if line.startswith("//") else line)
+    except PonderError as exc:
+        state.out.error(exc.message, exc.fix)
+    except KeyboardInterrupt:
+        state.out.note("cancelled")
+    except Exception as exc:
+        report_bug(state, exc, line.split()[0] if is_command(line) else "this turn")
+    return True, None
