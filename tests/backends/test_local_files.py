@@ -395,10 +395,13 @@ def test_the_real_model_assembles_and_verifies(tmp_path: Path, monkeypatch: pyte
     if local_files.locate_parts(DEFAULT_SPEC)[1]:
         pytest.skip("the model part packages are not installed (pip install 'ponder[local]')")
     monkeypatch.setenv("PONDER_CACHE", str(tmp_path))
-    path = ensure_model_file()
-    assert path == tmp_path / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
-    assert path.stat().st_size == 1_117_320_768
-    with open(path, "rb") as f:
-        assert hashlib.file_digest(f, "sha256").hexdigest() == DEFAULT_SPEC.sha256
-    assert resolve_model_path("default") == path  # trusted through the marker: no second assembly
-    assert local_files.check_gguf(path) == path
+    path = tmp_path / "models" / "qwen2.5-coder-1.5b-instruct-q4_k_m.gguf"
+    try:
+        assert ensure_model_file() == path
+        assert path.stat().st_size == 1_117_320_768
+        with open(path, "rb") as f:
+            assert hashlib.file_digest(f, "sha256").hexdigest() == DEFAULT_SPEC.sha256
+        assert resolve_model_path("default") == path  # trusted through the marker: no second assembly
+        assert local_files.check_gguf(path) == path
+    finally:
+        path.unlink(missing_ok=True)  # pytest keeps old tmp dirs: do not leave 1.1 GB behind

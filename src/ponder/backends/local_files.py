@@ -16,11 +16,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import hashlib
-import importlib.resources
 import importlib.util
 import json
 import os
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,6 +98,8 @@ def cached_model_path(spec: ModelSpec = DEFAULT_SPEC) -> Path:
 
 def locate_parts(spec: ModelSpec = DEFAULT_SPEC) -> tuple[list[Path], list[ModelPart]]:
     """The slice files that are installed, and the parts that are not (importing only the tiny part packages)."""
+    import importlib.resources  # with tempfile, a third of this module's import time: only when needed
+
     found: list[Path] = []
     missing: list[ModelPart] = []
     for part in spec.parts:
@@ -201,6 +201,8 @@ def _file_is_good(target: Path, spec: ModelSpec, progress: ProgressCallback | No
 def _assemble(
     parts: Sequence[Path], target: Path, spec: ModelSpec, progress: ProgressCallback | None
 ) -> None:
+    import tempfile
+
     fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
     tmp = Path(tmp_name)
     try:
@@ -392,7 +394,7 @@ class _RichBar:
 
 @contextlib.contextmanager
 def rich_progress(
-    description: str = "Preparing the embedded model (first use)",
+    description: str = "Preparing the local model",
 ) -> Iterator[ProgressCallback]:
     """For the CLI: ``with rich_progress() as progress: ensure_model_file(progress=progress)``."""
     bar = _RichBar(description)
