@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from ponder.backends.scripted import Scripted, ScriptedBackend
 from ponder.errors import InputError, MissingDependency, ToolArgumentsError
 from ponder.evals import bfcl
 from ponder.evals.bfcl import BfclCall, BfclCase, grade
+from ponder.evals.suite import Suite
 
 
 def _case(
@@ -128,12 +130,19 @@ def test_lists_of_dicts_compare_each_dict_in_order() -> None:
         {"legs": [[{"from": ["NYC"], "to": ["BOS"]}, {"from": ["BOS"], "to": ["NYC"]}]]},
     )
     assert _one(case, legs=[{"from": "nyc", "to": "bos"}, {"from": "BOS", "to": "NYC"}]).ok
-    assert _one(case, legs=[{"from": "BOS", "to": "NYC"}, {"from": "NYC", "to": "BOS"}]).kind == "wrong_arguments"
+    assert (
+        _one(case, legs=[{"from": "BOS", "to": "NYC"}, {"from": "NYC", "to": "BOS"}]).kind
+        == "wrong_arguments"
+    )
 
 
 # -- which call ----------------------------------------------------------------------------------
 def test_calling_another_offered_function_is_wrong_function() -> None:
-    other = {"name": "book.hotel", "description": "Book a hotel.", "parameters": {"type": "dict", "properties": CITY}}
+    other = {
+        "name": "book.hotel",
+        "description": "Book a hotel.",
+        "parameters": {"type": "dict", "properties": CITY},
+    }
     case = _case(CITY, {"city": ["Paris"]}, category="multiple", extra_functions=[other])
     verdict = grade([BfclCall("book.hotel", {"city": "Paris"})], case)
     assert (verdict.kind, verdict.detail) == ("wrong_function", "called book.hotel, expected book.flight")
@@ -167,10 +176,23 @@ def test_parallel_categories_need_every_call_in_any_order() -> None:
 
 
 # -- the real data --------------------------------------------------------------------------------
-REAL = ["simple_python_0", "simple_python_1", "simple_python_89", "simple_python_96", "simple_python_348", "multiple_8"]
+REAL = [
+    "simple_python_0",
+    "simple_python_1",
+    "simple_python_89",
+    "simple_python_96",
+    "simple_python_348",
+    "multiple_8",
+]
+
+
+def _require_data() -> None:
+    if importlib.util.find_spec("bfcl_eval") is None:
+        pytest.skip(f"the BFCL data is not installed ({bfcl.INSTALL})")
 
 
 def _real(case_id: str) -> BfclCase:
+    _require_data()
     category = case_id.rsplit("_", 1)[0]
     return next(c for c in bfcl.load_cases(category) if c.id == case_id)
 
@@ -200,6 +222,7 @@ def _changed(value: Any) -> Any:
 
 def test_real_ground_truth_of_every_simple_and_multiple_case_passes_through_the_tools() -> None:
     """The right call, sent through each case's tools (validation included), is graded right."""
+    _require_data()
     failures = []
     for category in ("simple_python", "multiple"):
         for case in bfcl.load_cases(category):
@@ -215,6 +238,7 @@ def test_real_ground_truth_of_every_simple_and_multiple_case_passes_through_the_
 
 
 def test_load_cases_reads_questions_answers_and_limit() -> None:
+    _require_data()
     cases = bfcl.load_cases("simple_python", limit=3)
     assert [c.id for c in cases] == ["simple_python_0", "simple_python_1", "simple_python_2"]
     assert cases[0].prompt == "Find the area of a triangle with a base of 10 units and height of 5 units."
@@ -222,7 +246,9 @@ def test_load_cases_reads_questions_answers_and_limit() -> None:
     assert len(bfcl.load_cases("multiple")) == 200
 
 
-def test_load_cases_refuses_unknown_categories_and_names_the_install_when_data_is_missing(tmp_path: Path) -> None:
+def test_load_cases_refuses_unknown_categories_and_names_the_install_when_data_is_missing(
+    tmp_path: Path,
+) -> None:
     with pytest.raises(InputError, match="simple_python"):
         bfcl.load_cases("simple_cobol")
     with pytest.raises(MissingDependency) as caught:
@@ -264,7 +290,54 @@ def test_a_parameter_with_a_leading_underscore_is_offered_renamed_and_graded_by_
 def test_a_ponder_run_on_a_case_is_graded_from_its_tools_or_its_trajectory() -> None:
     case = _real("simple_python_1")
     tools, recorder = bfcl.tools_for(case)
-    backend = ScriptedBackend([Scripted(tool_calls=[("math_factorial", {"number": 5})]), "The factorial of 5 is 120."])
+    backend = ScriptedBackend(
+        [Scripted(tool_calls=[("math_factorial", {"number": 5})]), "The factorial of 5 is 120."]
+    )
     result = Agent(backend, tools=tools).run(case.prompt)
     assert grade(recorder.calls, case).ok
     assert bfcl.calls_from_run(result, case) == recorder.calls
+
+
+# -- as an eval suite -----------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def suite() -> Suite:
+    from ponder.evals.sources import load_suite
+
+    _require_data()
+    return load_suite("bfcl:simple_python,multiple")
+
+
+def test_bfcl_source_gives_one_case_per_question_with_its_tools_and_the_bfcl_grader(suite: Suite) -> None:
+    assert len(suite.cases) == 600
+    first = suite.cases[1]
+    assert (first.id, first.tags, [g.kind for g in first.graders]) == (
+        "simple_python_1",
+        ("simple_python",),
+        ["bfcl"],
+    )
+    assert first.tools is not None and [t.name for t in first.tools] == ["math_factorial"]
+    assert suite.cases[-1].tags == ("multiple",)
+
+
+@pytest.mark.parametrize(
+    ("replies", "passed", "reason"),
+    [
+        ([Scripted(tool_calls=[("math_factorial", {"number": 5})]), "120"], True, "ok"),
+        (
+            [Scripted(tool_calls=[("math_factorial", {"number": 6})]), "720"],
+            False,
+            "wrong_arguments: math.factorial: Invalid value for parameter 'number': 6.",
+        ),
+        (["It is 120."], False, "no_call: the model made no call that reached a tool"),
+    ],
+)
+def test_bfcl_grader_grades_a_ponder_run_of_a_suite_case(
+    suite: Suite, replies: list[Any], passed: bool, reason: str
+) -> None:
+    from ponder.evals.grading import GradeContext, parse_grader
+
+    case = suite.cases[1]
+    result = Agent(ScriptedBackend(replies), tools=case.tools or []).run(case.input)
+    grade_result = parse_grader("bfcl").grade(GradeContext(case=case, result=result))
+    assert grade_result.passed is passed
+    assert grade_result.reason.startswith(reason)

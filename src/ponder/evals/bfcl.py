@@ -19,13 +19,15 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ponder.errors import InputError, MissingDependency
 from ponder.evals import bfcl_ast
+from ponder.evals.grading import GradeContext, Grader, GradeResult, register_grader
 
 if TYPE_CHECKING:
     from ponder.agents.result import RunResult
+    from ponder.evals.suite import Case, Suite
     from ponder.tools.base import Tool
 
 INSTALL = "pip install --no-deps bfcl-eval==2026.3.23"
@@ -334,7 +336,9 @@ def ground_truth_calls(case: BfclCase) -> list[BfclCall]:
         description = bfcl_ast.find_description(case.functions, name) or {}
         required = set(description.get("parameters", {}).get("required", []))
         arguments = {
-            p: _first(values) for p, values in params.items() if _first(values) != "" and ("" not in values or p in required)
+            p: _first(values)
+            for p, values in params.items()
+            if _first(values) != "" and ("" not in values or p in required)
         }
         calls.append(BfclCall(name=name, arguments=arguments))
     return calls
@@ -348,3 +352,67 @@ def _first(acceptable: Sequence[Any]) -> Any:
     if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
         return [_first([item]) for item in value]
     return value
+
+
+# -- as an eval suite -----------------------------------------------------------------------------
+def load_suite(name: str) -> Suite:
+    """``ponder eval bfcl:simple_python`` (or ``bfcl:simple_python,multiple``): one case per question.
+
+    Each case brings its own tools and the ``bfcl`` grader; cases are tagged with their category
+    so reports give accuracy per category.
+    """
+    from ponder.agents.limits import Limits
+    from ponder.evals.suite import Case, Suite
+
+    categories = [c.strip() for c in name.split(",") if c.strip()]
+    if not categories:
+        raise InputError(
+            "no BFCL category given", fix=f"use bfcl:<category>, one of: {', '.join(CATEGORIES)}"
+        )
+    cases = []
+    for category in categories:
+        for item in load_cases(category):
+            tools, _ = tools_for(item)
+            cases.append(
+                Case(
+                    id=item.id,
+                    input=item.prompt,
+                    expected=item.ground_truth,
+                    tags=(category,),
+                    graders=[BfclGrader()],
+                    tools=tools,
+                    metadata={"bfcl_category": category, "bfcl_functions": item.functions},
+                )
+            )
+    return Suite(
+        name=f"bfcl:{name}", cases=cases, limits=Limits(max_steps=4, run_timeout=120.0), source=f"bfcl:{name}"
+    )
+
+
+def case_of(case: Case) -> BfclCase:
+    """The BFCL case an eval case was made from (its answers are the eval case's ``expected``)."""
+    try:
+        category, functions = case.metadata["bfcl_category"], case.metadata["bfcl_functions"]
+    except KeyError:
+        raise InputError(
+            f"case {case.id} is not a BFCL case",
+            fix="use the bfcl grader only on suites loaded as bfcl:<category>",
+        ) from None
+    return BfclCase(
+        id=case.id, category=category, messages=[], functions=functions, ground_truth=case.expected
+    )
+
+
+class BfclGrader(Grader):
+    """BFCL's AST match on the calls that reached the case's tools (failure kind first in the reason)."""
+
+    kind: ClassVar[str] = "bfcl"
+
+    def grade(self, ctx: GradeContext) -> GradeResult:
+        case = case_of(ctx.case)
+        verdict = grade(calls_from_run(ctx.result, case), case)
+        reason = verdict.kind if not verdict.detail else f"{verdict.kind}: {verdict.detail}"
+        return GradeResult(verdict.ok, reason=reason)
+
+
+register_grader("bfcl", BfclGrader)
