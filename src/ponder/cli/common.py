@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from ponder.agents.agent import Agent
     from ponder.config import PonderConfig
+    from ponder.tools.approval import ApprovalPolicy
 
 
 def add_agent_arguments(parser: argparse.ArgumentParser) -> None:
@@ -61,12 +62,11 @@ def backend_options(spec: str, config: PonderConfig) -> dict[str, object]:
     return {}
 
 
-def approver(args: argparse.Namespace, config: PonderConfig):  # type: ignore[no-untyped-def]
-    """``--yes`` or the config's allow-list approves; otherwise tools that need approval are refused."""
-    allowed = set(config.allow_tools_without_approval)
-    yes = bool(getattr(args, "yes", False))
+def approver(args: argparse.Namespace, config: PonderConfig) -> ApprovalPolicy:
+    """``--yes`` or the config's allow-list approves; otherwise tools that need approval are refused.
 
-    def approve(tool, arguments) -> bool:  # type: ignore[no-untyped-def]
-        return yes or tool.name in allowed
+    The REPL can give the policy an ``ask`` callback (``policy.ask = ...``) to ask y/n/always instead.
+    """
+    from ponder.tools.approval import ApprovalPolicy
 
-    return approve
+    return ApprovalPolicy.build(yes=bool(getattr(args, "yes", False)), allowed=config.allow_tools_without_approval)

@@ -81,6 +81,8 @@ def add_mcp_tools(registry: Registry, *, config: PonderConfig, settings: ToolSet
     tools, warnings = mcp_tools(config.mcp, timeout=settings.mcp_timeout)
     registry.warnings.extend(warnings)
     for tool in tools:
+        if tool.name in registry.tools:  # keep both: the server's copy is renamed "<server>_<tool>"
+            tool = replace(tool, name=f"{tool.source.removeprefix('mcp:')}_{tool.name}")
         registry.add(tool, origin=tool.source)
 
 
