@@ -3,8 +3,9 @@
 An entry point names one of:
 - a ``Tool`` (a function decorated with ``@tool``),
 - a list of Tools,
-- a function returning either; if it takes a ``settings`` parameter it receives the
-  ``ToolSettings`` (file roots, limits) so one package can build tools from config.
+- a function taking no parameters, or only ``settings`` (the ``ToolSettings``: file roots,
+  limits), that returns either: one package can build its tools from config;
+- a plain typed, documented function with parameters: it becomes a tool as ``@tool`` would.
 
 The built-ins register the same way (``BUILTIN_ENTRY_POINTS`` are the lines in Ponder's own
 pyproject). A plugin that fails to import, raises, or returns something else is recorded as
@@ -122,7 +123,7 @@ def _load_entry_point(registry: Registry, ep: EntryPoint, source: str, settings:
     origin = f"plugin '{ep.name}' ({source}, {ep.value})"
     try:
         obj = ep.load()
-        if not isinstance(obj, (Tool, list, tuple)) and callable(obj):
+        if not isinstance(obj, (Tool, list, tuple)) and callable(obj) and _is_factory(obj):
             obj = _call_factory(obj, settings)
         items = list(obj) if isinstance(obj, (list, tuple)) else [obj]
         tools = [_as_plugin_tool(item) for item in items]
@@ -131,6 +132,11 @@ def _load_entry_point(registry: Registry, ep: EntryPoint, source: str, settings:
         return
     for tool in tools:
         registry.add(replace(tool, source=source), origin=origin)
+
+
+def _is_factory(fn: Any) -> bool:
+    """A function taking nothing (or only ``settings``) builds tools; any other function is itself a tool."""
+    return set(inspect.signature(fn).parameters) <= {"settings"}
 
 
 def _call_factory(factory: Any, settings: ToolSettings) -> Any:

@@ -130,7 +130,7 @@ _UNARY: dict[type[ast.unaryop], Callable[[Any], Number]] = {ast.USub: operator.n
 
 def _sqrt(x: Number) -> Number:
     if x < 0:
-        raise CalcError(f"sqrt({_plain(x)}) is not a real number")
+        raise CalcError(f"sqrt({x}) is not a real number" if isinstance(x, int) else f"sqrt({_plain(x)}) is not a real number")
     if isinstance(x, (int, Fraction)):
         root = _exact_root(Fraction(x), 2)
         if root is not None:

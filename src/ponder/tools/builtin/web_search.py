@@ -35,7 +35,12 @@ def _ddgs_client(timeout: float) -> SearchClient:
     return DDGS(timeout=max(1, int(timeout)))
 
 
-def web_search_tools(settings: ToolSettings, client: Callable[[float], SearchClient] | None = None) -> list[Tool]:
+def web_search_tools(settings: ToolSettings) -> list[Tool]:
+    return [make_web_search(settings)]
+
+
+def make_web_search(settings: ToolSettings, client: Callable[[float], SearchClient] | None = None) -> Tool:
+    """The tool; ``client`` builds the search client from a timeout (tests pass a fake, the default is ddgs)."""
     make_client = client or _ddgs_client
     timeout = settings.search_timeout
 
@@ -59,7 +64,7 @@ def web_search_tools(settings: ToolSettings, client: Callable[[float], SearchCli
             pool.shutdown(wait=False, cancel_futures=True)
         return format_results(query, results[:count])
 
-    return [Tool.from_function(web_search, opt_in=True, timeout=timeout + 5)]
+    return Tool.from_function(web_search, opt_in=True, timeout=timeout + 5)
 
 
 def _search(client: SearchClient, query: str, count: int) -> list[dict[str, Any]]:

@@ -1,0 +1,81 @@
+"""Fixtures for the tool tests: settings rooted in a temp folder, and a loopback web server."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from ponder.tools.settings import ToolSettings
+
+Route = Callable[[BaseHTTPRequestHandler], None]
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> ToolSettings:
+    root = tmp_path / "root"
+    root.mkdir()
+    return ToolSettings(file_roots=(root,), python_timeout=5, shell_timeout=5, fetch_timeout=3, search_timeout=3)
+
+
+class Site:
+    """A real HTTP server on 127.0.0.1 whose pages are functions of the request handler."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Route] = {}
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+                route = site.routes.get(self.path)
+                if route is None:
+                    self.send_error(404, "Not Found")
+                else:
+                    route(self)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def page(self, path: str, body: bytes | str, *, content_type: str = "text/html; charset=utf-8", delay: float = 0) -> None:
+        data = body.encode() if isinstance(body, str) else body
+
+        def route(handler: BaseHTTPRequestHandler) -> None:
+            if delay:
+                time.sleep(delay)
+            handler.send_response(200)
+            handler.send_header("Content-Type", content_type)
+            handler.send_header("Content-Length", str(len(data)))
+            handler.end_headers()
+            handler.wfile.write(data)
+
+        self.routes[path] = route
+
+    def redirect(self, path: str, location: str) -> None:
+        def route(handler: BaseHTTPRequestHandler) -> None:
+            handler.send_response(302)
+            handler.send_header("Location", location)
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+
+        self.routes[path] = route
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    server = Site()
+    yield server
+    server.close()
