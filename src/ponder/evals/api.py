@@ -1,0 +1,84 @@
+"""``evaluate``: run a suite end to end (model, cache, log, runner, report) in one call.
+
+The CLI is a thin layer over this; benchmarks and notebooks call it directly.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ponder.evals.cache import DEFAULT_CACHE_DIR, CacheStore
+from ponder.evals.manifest import build_manifest
+from ponder.evals.records import ResultsLog
+from ponder.evals.report import Report, build_report
+from ponder.evals.runner import EvalRunner, RunnerEvent, RunOptions
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from ponder.backends.base import Backend
+    from ponder.evals.suite import Suite
+
+
+def default_concurrency(backend: Backend) -> int:
+    """One in-process model generates one reply at a time; remote servers take several."""
+    return 1 if backend.provider == "local" else 4
+
+
+def resolve_model(suite: Suite, model: str | Backend | None) -> Backend:
+    """``model`` (a flag), else the suite's, else Ponder's usual choice (PONDER_MODEL, config, auto)."""
+    from ponder.backends.base import Backend
+    from ponder.backends.registry import resolve_backend
+
+    chosen = model if model is not None else suite.model
+    if isinstance(chosen, Backend):
+        return chosen
+    if chosen is None:
+        from ponder.backends.selection import select_model
+
+        chosen = select_model().spec
+    return resolve_backend(chosen)
+
+
+def evaluate(
+    suite: Suite,
+    *,
+    model: str | Backend | None = None,
+    repeat: int | None = None,
+    concurrency: int | None = None,
+    cache_dir: Path | None = DEFAULT_CACHE_DIR,
+    replay_runs: bool = True,
+    out: Path | None = None,
+    resume: bool = False,
+    judge_model: str | Backend | None = None,
+    on_event: Callable[[RunnerEvent], None] | None = None,
+    argv: list[str] | None = None,
+) -> Report:
+    """Run ``suite`` and return its report. ``cache_dir=None`` disables the cache; ``out`` keeps a JSONL log."""
+    backend = resolve_model(suite, model)
+    store = CacheStore.in_dir(cache_dir) if cache_dir is not None else None
+    repeats = repeat or suite.repeat
+    judge_name = judge_model if isinstance(judge_model, str | None) else judge_model.name
+    mode = "off" if store is None else ("runs+responses" if replay_runs else "responses")
+    manifest = build_manifest(suite, backend, repeat=repeats, cache=mode, judge=judge_name or suite.judge_model, argv=argv)
+    log = ResultsLog(out) if out is not None else None
+    options = RunOptions(
+        repeat=repeats,
+        concurrency=concurrency or default_concurrency(backend),
+        cache=store,
+        replay_runs=replay_runs,
+        judge_model=judge_model,
+    )
+    started = time.perf_counter()
+    try:
+        done = log.start(manifest, resume=resume) if log is not None else {}
+        runner = EvalRunner(suite, backend, options=options, log=log, on_event=on_event)
+        records = runner.run(done)
+    finally:
+        if log is not None:
+            log.close()
+        if store is not None:
+            store.close()
+    return build_report(manifest, records, wall_seconds=time.perf_counter() - started)

@@ -1,0 +1,164 @@
+"""The response cache: a ``Backend`` wrapper that records what a model said and replays it.
+
+Keyed by the full request (see ``fingerprints``), so a rerun of an unchanged suite makes no
+model calls and returns the very same replies: reruns are free and deterministic. Failed
+calls are never stored. Replies live in one sqlite file (``.ponder/cache/evals.sqlite3``),
+safe to share between threads (one connection behind a lock) and between processes (WAL).
+
+The same file holds whole runs (``runs`` table) so an unchanged case can be replayed without
+re-running its loop and tools at all; see ``fingerprints.run_key`` for what must match.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ponder.backends.base import Backend, ModelReply, ModelRequest, NativeToolCall, TextGuard, Usage
+from ponder.evals.fingerprints import backend_identity, jsonable, request_key
+
+if TYPE_CHECKING:
+    from llama_index.core.llms import LLM
+
+DEFAULT_CACHE_DIR = Path(".ponder") / "cache"
+
+
+class CacheStore:
+    """Key -> JSON text, in two tables: model responses and whole runs."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+        with self._lock:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            self._db.execute("CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+
+    @classmethod
+    def in_dir(cls, directory: Path) -> CacheStore:
+        return cls(directory / "evals.sqlite3")
+
+    def get(self, table: str, key: str) -> str | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT value FROM {table} WHERE key = ?", (key,)).fetchone()  # noqa: S608 (fixed names)
+        return None if row is None else str(row[0])
+
+    def put(self, table: str, key: str, value: str) -> None:
+        with self._lock:
+            self._db.execute(f"INSERT OR REPLACE INTO {table} (key, value) VALUES (?, ?)", (key, value))  # noqa: S608
+
+    def count(self, table: str) -> int:
+        with self._lock:
+            return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+
+@dataclass
+class CachedResponse:
+    deltas: list[str]
+    reply: ModelReply
+
+
+def reply_to_json(deltas: list[str], reply: ModelReply) -> str:
+    return json.dumps(
+        {
+            "deltas": deltas,
+            "text": reply.text,
+            "tool_calls": [{"id": c.id, "name": c.name, "arguments": jsonable(c.arguments)} for c in reply.tool_calls],
+            "usage": {
+                "prompt_tokens": reply.usage.prompt_tokens,
+                "completion_tokens": reply.usage.completion_tokens,
+                "prompt_tokens_evaluated": reply.usage.prompt_tokens_evaluated,
+            },
+            "finish_reason": reply.finish_reason,
+            "message": None if reply.message is None else jsonable(reply.message.model_dump(mode="json")),
+        },
+        ensure_ascii=False,
+    )
+
+
+def reply_from_json(raw: str) -> CachedResponse:
+    data: dict[str, Any] = json.loads(raw)
+    message = None
+    if data.get("message") is not None:
+        from llama_index.core.base.llms.types import ChatMessage
+
+        message = ChatMessage.model_validate(data["message"])
+    reply = ModelReply(
+        text=data["text"],
+        tool_calls=[NativeToolCall(id=c["id"], name=c["name"], arguments=c["arguments"]) for c in data["tool_calls"]],
+        usage=Usage(**data["usage"]),
+        finish_reason=data.get("finish_reason", "stop"),
+        message=message,
+    )
+    return CachedResponse(deltas=list(data["deltas"]), reply=reply)
+
+
+class CachingBackend(Backend):
+    """Wraps any backend; ``repeat`` joins the key so repeats of a case are separate samples."""
+
+    def __init__(self, inner: Backend, store: CacheStore, *, repeat: int = 0, identity: dict[str, Any] | None = None) -> None:
+        self.inner = inner
+        self.store = store
+        self.repeat = repeat
+        self.provider = inner.provider
+        self.model = inner.model
+        self.capabilities = inner.capabilities
+        self.identity = identity or backend_identity(inner)
+        self.hits = 0
+        self.misses = 0
+
+    @property
+    def llm(self) -> LLM:
+        return self.inner.llm
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+    def stream(self, request: ModelRequest) -> Iterator[str | ModelReply]:
+        key = request_key(self.identity, request, self.repeat)
+        raw = self.store.get("responses", key)
+        if raw is not None:
+            self.hits += 1
+            yield from _replay(reply_from_json(raw), request)
+            return
+        self.misses += 1
+        deltas: list[str] = []
+        reply: ModelReply | None = None
+        for item in self.inner.stream(request):
+            if isinstance(item, ModelReply):
+                reply = item
+            else:
+                deltas.append(item)
+            yield item
+        if reply is not None:  # only complete replies are stored; failures raise before this
+            self.store.put("responses", key, reply_to_json(deltas, reply))
+
+    def close(self) -> None:
+        self.inner.close()
+
+
+def _replay(cached: CachedResponse, request: ModelRequest) -> Iterator[str | ModelReply]:
+    """Replay through the request's own guard, so a run's deadline still applies on a replay."""
+    guard = TextGuard(request)
+    for delta in cached.deltas:
+        shown, done = guard.feed(delta)
+        if shown:
+            yield shown
+        if done:
+            break
+    if guard.stopped and guard.text != cached.reply.text:
+        yield ModelReply(text=guard.text, usage=cached.reply.usage, finish_reason="stop")
+        return
+    yield cached.reply

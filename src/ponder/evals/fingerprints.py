@@ -1,0 +1,146 @@
+"""Stable keys for the cache: what exactly was asked, of which model, by which code.
+
+A response key covers the model's identity (name, backend class and its code, capabilities),
+every message, the tools' schemas, stop sequences, token cap, temperature, seed and the repeat
+index. A run key covers everything that shapes a whole agent run: the model, the system
+prompt and the loop's prompts, the task, the tools (schemas *and* the code of their modules),
+the limits, the protocol, and the loop's own code, so changing any of them reruns the case.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import inspect
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from llama_index.core.base.llms.types import ChatMessage
+
+    from ponder.agents.agent import Agent
+    from ponder.backends.base import Backend, ModelRequest
+    from ponder.tools.base import Tool
+
+KEY_VERSION = 1
+
+
+def jsonable(value: Any) -> Any:
+    """Plain JSON data from SDK objects (pydantic models, dataclasses) found in message kwargs."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    dump = getattr(value, "model_dump", None)
+    if callable(dump):
+        return jsonable(dump(mode="json"))
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return jsonable(dataclasses.asdict(value))
+    return str(value)
+
+
+def digest(payload: Any) -> str:
+    blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+@lru_cache(maxsize=256)
+def file_digest(path: str) -> str:
+    try:
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:16]
+    except OSError:
+        return "unreadable"
+
+
+def code_digest(obj: Any) -> str:
+    """The digest of the source file that defines ``obj`` (its helpers change with it)."""
+    try:
+        source = inspect.getsourcefile(obj)
+    except TypeError:
+        source = None
+    return file_digest(source) if source else f"{getattr(obj, '__module__', '?')}.{getattr(obj, '__qualname__', '?')}"
+
+
+def backend_identity(backend: Backend) -> dict[str, Any]:
+    inner = getattr(backend, "inner", backend)
+    identity: dict[str, Any] = {
+        "name": inner.name,
+        "class": f"{type(inner).__module__}.{type(inner).__qualname__}",
+        "code": code_digest(type(inner)),
+        "capabilities": dataclasses.asdict(inner.capabilities),
+        "fingerprint": getattr(inner, "fingerprint", None),
+    }
+    if inner.provider == "scripted" and Path(inner.model).is_file():
+        identity["script"] = file_digest(str(Path(inner.model).resolve()))
+    return identity
+
+
+def message_payload(message: ChatMessage) -> dict[str, Any]:
+    return {
+        "role": getattr(message.role, "value", str(message.role)),
+        "content": message.content,
+        "kwargs": jsonable(message.additional_kwargs),
+    }
+
+
+def request_key(identity: dict[str, Any], request: ModelRequest, repeat: int) -> str:
+    return digest(
+        {
+            "v": KEY_VERSION,
+            "model": identity,
+            "messages": [message_payload(m) for m in request.messages],
+            "tools": [t.openai_schema() for t in request.tools],
+            "stop": list(request.stop),
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+            "seed": request.seed,
+            "repeat": repeat,
+        }
+    )
+
+
+def tool_fingerprint(tool: Tool) -> dict[str, Any]:
+    return {"schema": tool.openai_schema(), "code": code_digest(tool.fn), "timeout": tool.timeout}
+
+
+@lru_cache(maxsize=1)
+def loop_fingerprint() -> str:
+    """The loop's own code: a change to how runs unfold invalidates replayed runs."""
+    import ponder
+
+    root = Path(ponder.__file__).parent
+    files = sorted([*root.glob("agents/*.py"), *root.glob("tools/*.py"), root / "backends" / "base.py"])
+    return digest([(str(f.relative_to(root)), file_digest(str(f))) for f in files])
+
+
+def run_context(backend: Backend, prompts_dir: Path | None = None) -> str:
+    """The part of a run key shared by every case of a run (model, loop prompts, loop code)."""
+    from ponder import prompts
+
+    loop_prompts = {name: prompts.load(name, prompts_dir) for name in prompts.NAMES}
+    return digest({"model": backend_identity(backend), "prompts": loop_prompts, "loop": loop_fingerprint()})
+
+
+def run_key(context: str, agent: Agent, task: str, repeat: int) -> str:
+    from ponder.agents.protocol import system_message
+
+    tools = list(agent.tools.values())
+    system = system_message(agent.system_prompt, tools, agent.protocol, agent.prompts_dir)
+    return digest(
+        {
+            "v": KEY_VERSION,
+            "context": context,
+            "system": system.content,
+            "protocol": agent.protocol.value,
+            "tools": [tool_fingerprint(t) for t in tools],
+            "limits": dataclasses.asdict(agent.limits),
+            "temperature": agent.temperature,
+            "seed": agent.seed,
+            "task": task,
+            "repeat": repeat,
+        }
+    )

@@ -1,0 +1,53 @@
+"""CI gating: did the run have errors, fall below the threshold, or regress against a baseline?
+
+The library only states the verdicts; the CLI turns them into exit codes (10 errors,
+11 below ``--min-score``, 12 significant regression; errors win, because a run with errors
+measured less than it should and its score cannot be trusted either way).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ponder.evals.compare import Comparison
+from ponder.evals.report import Report
+
+
+@dataclass
+class Verdict:
+    errors: int = 0
+    below_min: bool = False
+    regression: bool = False
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.errors or self.below_min or self.regression)
+
+
+def judge_run(
+    report: Report,
+    *,
+    min_score: float | None = None,
+    comparison: Comparison | None = None,
+    max_regression: float = 0.0,
+) -> Verdict:
+    v = Verdict(errors=report.overall.errors)
+    if v.errors:
+        v.messages.append(f"{v.errors} run(s) errored (see the error column; errors are not failures)")
+    score = report.overall.score
+    if min_score is not None:
+        if score is None:
+            v.below_min = True
+            v.messages.append(f"no case was graded, so the score cannot reach --min-score {min_score:g}")
+        elif score < min_score:
+            v.below_min = True
+            v.messages.append(f"score {score:.1%} is below --min-score {min_score:.1%}")
+    if comparison is not None and comparison.regressed(max_regression):
+        v.regression = True
+        v.messages.append(
+            f"significant regression: {comparison.score_a:.1%} -> {comparison.score_b:.1%} on {comparison.paired} paired runs "
+            f"({len(comparison.pass_to_fail)} pass->fail, {len(comparison.fail_to_pass)} fail->pass, "
+            f"McNemar p={comparison.p_value:.3g} < {comparison.alpha:g}; allowed drop {max_regression:.1%})"
+        )
+    return v

@@ -1,0 +1,88 @@
+"""The reproducibility manifest: what a run's numbers depend on, written at the top of its log.
+
+Suite digest, the hash of every prompt used, the model and backend identity, the package
+versions, the platform, seeds, temperature, repeats, and the git commit when there is one.
+Two runs with equal manifests should give equal results (bit for bit from the cache).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import platform
+import subprocess
+import sys
+import time
+from importlib import metadata
+from typing import TYPE_CHECKING, Any
+
+from ponder.evals.fingerprints import backend_identity
+
+if TYPE_CHECKING:
+    from ponder.backends.base import Backend
+    from ponder.evals.suite import Suite
+
+PACKAGES = ("ponder", "llama-index-core", "pydantic", "llama-cpp-python", "openai", "ollama")
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def package_versions() -> dict[str, str]:
+    versions = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    return versions
+
+
+def prompt_hashes(suite: Suite) -> dict[str, str]:
+    from ponder import prompts
+    from ponder.evals.graders.judge import load_prompt
+
+    hashes = {f"loop/{name}": _sha(prompts.load(name)) for name in prompts.NAMES}
+    hashes["judge/eval_judge"] = _sha(load_prompt("eval_judge"))
+    hashes["judge/eval_judge_reask"] = _sha(load_prompt("eval_judge_reask"))
+    if suite.system_prompt:
+        hashes["suite/system_prompt"] = _sha(suite.system_prompt)
+    for case in suite.cases:
+        if case.system_prompt:
+            hashes[f"case/{case.id}/system_prompt"] = _sha(case.system_prompt)
+    return hashes
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=2, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None if out.returncode == 0 else None
+
+
+def build_manifest(
+    suite: Suite, backend: Backend, *, repeat: int, cache: str, judge: str | None = None, argv: list[str] | None = None
+) -> dict[str, Any]:
+    identity = backend_identity(backend)
+    return {
+        "format": 1,
+        "suite": suite.name,
+        "suite_source": suite.source,
+        "suite_digest": suite.digest,
+        "cases": len(suite.cases),
+        "repeat": repeat,
+        "model": identity["name"],
+        "backend": identity,
+        "judge_model": judge,
+        "temperature": suite.temperature,
+        "seeds": None if suite.seed is None else [suite.seed + r for r in range(repeat)],
+        "limits": {k: getattr(suite.limits, k) for k in suite.limits.__dataclass_fields__},
+        "prompts": prompt_hashes(suite),
+        "packages": package_versions(),
+        "platform": f"{platform.system()} {platform.machine()} ({sys.platform})",
+        "git_commit": git_commit(),
+        "cache": cache,
+        "argv": argv,
+        "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }

@@ -1,0 +1,146 @@
+"""A run's report: per case, per tag and overall, built from the records alone.
+
+Pass rates count only graded runs (pass + fail): errors and unscored runs are reported
+beside them, never folded in. Each rate carries a 95% Wilson interval; with repeats, pass@k
+and pass^k for every k up to the number of repeats.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from ponder.errors import InputError
+from ponder.evals.records import CaseRecord, read_log
+from ponder.evals.stats import pass_at_k, pass_hat_k, wilson
+
+
+class Aggregate(BaseModel):
+    runs: int = 0
+    passed: int = 0
+    failed: int = 0
+    errors: int = 0
+    unscored: int = 0
+    skipped: int = 0
+    score: float | None = None
+    """passed / (passed + failed); None when nothing was graded."""
+    ci_low: float | None = None
+    ci_high: float | None = None
+    pass_at_k: dict[int, float] = Field(default_factory=dict)
+    pass_hat_k: dict[int, float] = Field(default_factory=dict)
+    mean_steps: float | None = None
+    mean_tokens: float | None = None
+    mean_seconds: float | None = None
+    total_tokens: int = 0
+
+    @property
+    def graded(self) -> int:
+        return self.passed + self.failed
+
+
+class CaseSummary(Aggregate):
+    id: str
+    tags: list[str] = Field(default_factory=list)
+    reason: str = ""
+    """Why the latest failing or errored run did not pass."""
+
+
+class Report(BaseModel):
+    type: Literal["report"] = "report"
+    manifest: dict[str, Any] = Field(default_factory=dict)
+    overall: Aggregate
+    cases: list[CaseSummary]
+    tags: dict[str, Aggregate]
+    records: list[CaseRecord]
+    wall_seconds: float | None = None
+
+    @property
+    def name(self) -> str:
+        return str(self.manifest.get("suite", "suite"))
+
+    @property
+    def model(self) -> str:
+        return str(self.manifest.get("model", "?"))
+
+
+def aggregate(records: Iterable[CaseRecord]) -> Aggregate:
+    recs = list(records)
+    counts = {s: sum(r.status == s for r in recs) for s in ("pass", "fail", "error", "unscored", "skipped")}
+    ran = [r for r in recs if r.status in ("pass", "fail", "unscored")]
+    graded = counts["pass"] + counts["fail"]
+    low, high = wilson(counts["pass"], graded) if graded else (None, None)
+
+    def mean(values: list[float]) -> float | None:
+        return sum(values) / len(values) if values else None
+
+    by_case: dict[str, list[CaseRecord]] = defaultdict(list)
+    for r in recs:
+        if r.status in ("pass", "fail"):
+            by_case[r.case].append(r)
+    at_k: dict[int, float] = {}
+    hat_k: dict[int, float] = {}
+    most = max((len(v) for v in by_case.values()), default=0)
+    for k in range(1, most + 1):
+        eligible = [(len(v), sum(r.status == "pass" for r in v)) for v in by_case.values() if len(v) >= k]
+        if eligible:
+            at_k[k] = sum(pass_at_k(n, c, k) for n, c in eligible) / len(eligible)
+            hat_k[k] = sum(pass_hat_k(n, c, k) for n, c in eligible) / len(eligible)
+    return Aggregate(
+        runs=len(recs) - counts["skipped"],
+        passed=counts["pass"],
+        failed=counts["fail"],
+        errors=counts["error"],
+        unscored=counts["unscored"],
+        skipped=counts["skipped"],
+        score=counts["pass"] / graded if graded else None,
+        ci_low=low,
+        ci_high=high,
+        pass_at_k=at_k,
+        pass_hat_k=hat_k,
+        mean_steps=mean([float(r.steps) for r in ran]),
+        mean_tokens=mean([float(r.tokens) for r in ran]),
+        mean_seconds=mean([r.seconds for r in ran]),
+        total_tokens=sum(r.tokens for r in recs),
+    )
+
+
+def build_report(manifest: dict[str, Any], records: Iterable[CaseRecord], *, wall_seconds: float | None = None) -> Report:
+    recs = list(records)
+    by_case: dict[str, list[CaseRecord]] = defaultdict(list)
+    by_tag: dict[str, list[CaseRecord]] = defaultdict(list)
+    for r in recs:
+        by_case[r.case].append(r)
+        for tag in r.tags:
+            by_tag[tag].append(r)
+    cases = []
+    for case_id, items in by_case.items():
+        bad = [r for r in items if r.status in ("fail", "error", "unscored", "skipped")]
+        cases.append(
+            CaseSummary(id=case_id, tags=items[0].tags, reason=bad[-1].failure_reason() if bad else "", **aggregate(items).model_dump())
+        )
+    manifest = {k: v for k, v in manifest.items() if k != "type"}
+    return Report(
+        manifest=manifest,
+        overall=aggregate(recs),
+        cases=cases,
+        tags={t: aggregate(v) for t, v in sorted(by_tag.items())},
+        records=recs,
+        wall_seconds=wall_seconds,
+    )
+
+
+def load_report(path: Path) -> Report:
+    """A report from ``--json`` output or straight from a run's JSONL log."""
+    if not path.is_file():
+        raise InputError(f"no results file at {path}", fix="pass the --json report or the .jsonl log of an earlier run")
+    if path.suffix == ".jsonl":
+        manifest, records, _ = read_log(path)
+        return build_report(manifest or {}, records.values())
+    try:
+        return Report.model_validate_json(path.read_text(encoding="utf-8"))
+    except ValueError as exc:
+        raise InputError(f"{path} is not a ponder eval report ({str(exc).splitlines()[0]})", fix="pass a file written by --json") from exc
