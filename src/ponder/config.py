@@ -48,7 +48,7 @@ class KnowledgeConfig(BaseModel):
     retrieval: Literal["bm25", "vector", "hybrid"] = "bm25"
     embed_model: str | None = None
     top_k: int = Field(3, ge=1, le=50)
-    min_score: float | None = Field(None, ge=0)
+    min_coverage: float | None = Field(None, ge=0, le=1)
     min_similarity: float | None = Field(None, ge=-1, le=1)
     chunk_size: int = Field(256, ge=32)
     chunk_overlap: int = Field(32, ge=0)
