@@ -16,6 +16,8 @@ from typing import Any, Literal
 from ponder.tools.base import Tool
 
 Answer = Literal["y", "n", "always"]
+_GENERIC_SOURCES = frozenset({"python", "json-schema", "builtin"})
+"""Sources that name no package or server: an allow-list entry "python" means the tool, not every tool."""
 Asker = Callable[[Tool, dict[str, Any]], Answer]
 
 
@@ -46,7 +48,8 @@ class ApprovalPolicy:
         return answer == "y"
 
     def preapproved(self, tool: Tool) -> bool:
-        return tool.name in self.allowed or tool.source in self.allowed or "*" in self.allowed or tool.name in self.always
+        by_source = tool.source not in _GENERIC_SOURCES and tool.source in self.allowed
+        return tool.name in self.allowed or by_source or "*" in self.allowed or tool.name in self.always
 
 
 def describe_call(tool: Tool, arguments: dict[str, Any]) -> str:
