@@ -341,3 +341,33 @@ def test_bfcl_grader_grades_a_ponder_run_of_a_suite_case(
     grade_result = parse_grader("bfcl").grade(GradeContext(case=case, result=result))
     assert grade_result.passed is passed
     assert grade_result.reason.startswith(reason)
+
+
+def test_an_eval_run_of_a_bfcl_source_reports_accuracy_per_category() -> None:
+    from ponder.evals.api import evaluate
+    from ponder.evals.sources import load_suite
+
+    _require_data()
+    suite = load_suite("bfcl:simple_python,multiple:1")
+    assert [c.id for c in suite.cases] == ["simple_python_0", "multiple_0"]
+    backend = ScriptedBackend(
+        [
+            Scripted(tool_calls=[("calculate_triangle_area", {"base": 10, "height": 5})]),
+            "The area is 25.",
+            "I cannot tell.",
+        ]
+    )
+    report = evaluate(suite, model=backend, concurrency=1, cache_dir=None)
+    assert (report.tags["simple_python"].passed, report.tags["simple_python"].runs) == (1, 1)
+    assert (report.tags["multiple"].passed, report.tags["multiple"].failed) == (0, 1)
+    assert (
+        next(c for c in report.cases if c.id == "multiple_0").reason
+        == "bfcl: no_call: the model made no call that reached a tool"
+    )
+
+
+def test_a_bfcl_source_with_a_bad_count_is_refused() -> None:
+    from ponder.evals.sources import load_suite
+
+    with pytest.raises(InputError, match="not a number of cases"):
+        load_suite("bfcl:simple_python:all")

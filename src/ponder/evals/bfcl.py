@@ -358,20 +358,28 @@ def _first(acceptable: Sequence[Any]) -> Any:
 def load_suite(name: str) -> Suite:
     """``ponder eval bfcl:simple_python`` (or ``bfcl:simple_python,multiple``): one case per question.
 
-    Each case brings its own tools and the ``bfcl`` grader; cases are tagged with their category
-    so reports give accuracy per category.
+    ``bfcl:simple_python,multiple:20`` takes the first 20 cases of each category. Each case
+    brings its own tools and the ``bfcl`` grader; cases are tagged with their category so
+    reports give accuracy per category.
     """
     from ponder.agents.limits import Limits
     from ponder.evals.suite import Case, Suite
 
-    categories = [c.strip() for c in name.split(",") if c.strip()]
+    listed, _, count = name.partition(":")
+    if count and not count.isdigit():
+        raise InputError(
+            f"'{count}' in bfcl:{name} is not a number of cases",
+            fix="write bfcl:<category>[,<category>...][:<first N cases>]",
+        )
+    limit = int(count) if count else None
+    categories = [c.strip() for c in listed.split(",") if c.strip()]
     if not categories:
         raise InputError(
             "no BFCL category given", fix=f"use bfcl:<category>, one of: {', '.join(CATEGORIES)}"
         )
     cases = []
     for category in categories:
-        for item in load_cases(category):
+        for item in load_cases(category, limit=limit):
             tools, _ = tools_for(item)
             cases.append(
                 Case(
