@@ -42,7 +42,9 @@ def _banner(state: ChatState, *, resumed: bool) -> None:
         s = state.session
         print(f"resumed session {s.name}: {len(s.turns)} turns", flush=True)
         for turn in s.turns[-3:]:
-            print(f"  you: {_short(turn.task)}\n  ponder: {_short(turn.answer or '(' + turn.stop_reason + ')')}")
+            print(
+                f"  you: {_short(turn.task)}\n  ponder: {_short(turn.answer or '(' + turn.stop_reason + ')')}"
+            )
 
 
 def _farewell(state: ChatState) -> None:

@@ -48,9 +48,13 @@ class InlineApprover:
         if self.before_ask is not None:
             self.before_ask()
         args = json.dumps(arguments, ensure_ascii=False)
-        self.say(f"? {tool.name} needs your approval to run with {args if len(args) < 400 else args[:399] + '…'}")
+        self.say(
+            f"? {tool.name} needs your approval to run with {args if len(args) < 400 else args[:399] + '…'}"
+        )
         while True:
-            answer = ANSWERS.get(self.ask("  allow? [y]es / [n]o / [a]lways for this session: ").strip().lower())
+            answer = ANSWERS.get(
+                self.ask("  allow? [y]es / [n]o / [a]lways for this session: ").strip().lower()
+            )
             if answer is not None:
                 break
             self.say("  please answer y, n or a")
@@ -73,6 +77,6 @@ class PipeApprover:
             return True
         self.say(
             f"refused: {tool.name} needs approval and there is no terminal to ask "
-            f"(fix: pass --yes, or add \"{tool.name}\" to allow_tools_without_approval in ponder.toml)"
+            f'(fix: pass --yes, or add "{tool.name}" to allow_tools_without_approval in ponder.toml)'
         )
         return False

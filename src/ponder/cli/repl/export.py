@@ -21,7 +21,9 @@ def _dump(header: list[str], data: Any) -> str:
 
 def task_file(session: SessionFile) -> str:
     """Every question of the session, in order, as ``ponder run -f`` reads them."""
-    tasks = [{"id": f"{session.name}-{i}", "task": turn.task} for i, turn in enumerate(session.turns, start=1)]
+    tasks = [
+        {"id": f"{session.name}-{i}", "task": turn.task} for i, turn in enumerate(session.turns, start=1)
+    ]
     header = [
         f"Questions from the chat session {session.name} (model {session.model or 'unknown'}), written by /export task.",
         "`ponder run -f` runs each task on its own, without the chat's earlier turns.",
@@ -35,7 +37,11 @@ def eval_suite(session: SessionFile) -> str:
     for i, turn in enumerate(session.turns, start=1):
         if turn.answer is None:
             continue
-        case: dict[str, Any] = {"id": f"{session.name}-{i}", "input": turn.task, "expected": turn.answer.strip()}
+        case: dict[str, Any] = {
+            "id": f"{session.name}-{i}",
+            "input": turn.task,
+            "expected": turn.answer.strip(),
+        }
         graders: list[dict[str, Any]] = [{"type": "contains", "value": turn.answer.strip()}]
         for name in dict.fromkeys(turn.tools_called):
             graders.append({"type": "tool_called", "name": name})

@@ -50,5 +50,7 @@ def list_bases(config: PonderConfig | None) -> list[KnowledgeBase]:
     for lister in listers:
         for item in lister(config):
             name = str(getattr(item, "name", item))
-            found.setdefault(name, KnowledgeBase(name=name, description=str(getattr(item, "description", ""))))
+            found.setdefault(
+                name, KnowledgeBase(name=name, description=str(getattr(item, "description", "")))
+            )
     return list(found.values())

@@ -23,7 +23,11 @@ class Output:
         """Answers (and, in a terminal, everything else)."""
         from rich.console import Console
 
-        return Console(highlight=False) if self.interactive else Console(file=sys.stdout, highlight=False, soft_wrap=True)
+        return (
+            Console(highlight=False)
+            if self.interactive
+            else Console(file=sys.stdout, highlight=False, soft_wrap=True)
+        )
 
     @cached_property
     def info(self) -> Console:

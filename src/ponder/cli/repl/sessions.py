@@ -107,9 +107,13 @@ def read(path: Path) -> SessionFile:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InputError(f"cannot read session file {path}: {exc}", fix=f"delete or repair {path}") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise InputError(f"{path} is not a Ponder chat session", fix=f"delete {path} or /load another session")
+        raise InputError(
+            f"{path} is not a Ponder chat session", fix=f"delete {path} or /load another session"
+        )
     if data.get("version") != VERSION:
-        raise InputError(f"{path} has session format version {data.get('version')}", fix="upgrade ponder to read it")
+        raise InputError(
+            f"{path} has session format version {data.get('version')}", fix="upgrade ponder to read it"
+        )
     try:
         turns = [Turn(**t) for t in data.get("turns", [])]
         return SessionFile(
@@ -139,5 +143,8 @@ def last() -> SessionFile:
     """The session written most recently (what ``ponder chat --resume`` continues)."""
     names = list_names()
     if not names:
-        raise InputError("there is no saved session to resume", fix="start one with `ponder chat` (it is saved after each turn)")
+        raise InputError(
+            "there is no saved session to resume",
+            fix="start one with `ponder chat` (it is saved after each turn)",
+        )
     return load(names[0])

@@ -61,7 +61,7 @@ class ChatState:
     def _build(self) -> Agent:
         from ponder.cli.common import approver, build_agent
         from ponder.config import load_config
-        from ponder.tools.registry import available_tools
+        from ponder.tools.registry import load_registry
 
         config = self.config = load_config()
         args = argparse.Namespace(**vars(self.args))
@@ -70,8 +70,11 @@ class ChatState:
         agent = build_agent(args, config=config, quiet=True)
         self.approver.base = approver(args, config)
         agent.approve = self.approver
-        self.catalog = dict(available_tools(config=config))
-        self.catalog.update(agent.tools)
+        registry = load_registry(
+            config=config, mcp=False
+        )  # MCP servers were started by build_agent if needed
+        self.catalog = {**registry.tools, **agent.tools}
+        self.notices.extend(registry.warnings)
         if self.session.tools is not None and not getattr(args, "tools", None):
             self.apply_tools(agent, self.session.tools)
         if self.session.messages:
@@ -139,7 +142,10 @@ class ChatState:
         except OSError as exc:
             if not getattr(self, "_save_failed", False):
                 self._save_failed = True
-                self.out.error(f"cannot save the session: {exc}", fix="check that the data dir is writable (XDG_DATA_HOME)")
+                self.out.error(
+                    f"cannot save the session: {exc}",
+                    fix="check that the data dir is writable (XDG_DATA_HOME)",
+                )
             return None
 
     def flush_notices(self) -> None:

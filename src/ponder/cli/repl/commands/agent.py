@@ -21,7 +21,9 @@ SUGGESTED_MODELS = (
 )
 
 
-@command("model", "/model [PROVIDER:MODEL]", "show the model, or switch to another (the conversation is kept)")
+@command(
+    "model", "/model [PROVIDER:MODEL]", "show the model, or switch to another (the conversation is kept)"
+)
 def model(state: ChatState, arg: str) -> Exit | None:
     if not arg:
         state.out.line(f"model: {state.model_name()}")
@@ -50,8 +52,12 @@ def model(state: ChatState, arg: str) -> Exit | None:
     return None
 
 
-@command("tools", "/tools [list | enable NAME... | disable NAME...]", "list the tools, or turn some on or off",
-         arguments=("list", "enable", "disable"))
+@command(
+    "tools",
+    "/tools [list | enable NAME... | disable NAME...]",
+    "list the tools, or turn some on or off",
+    arguments=("list", "enable", "disable"),
+)
 def tools(state: ChatState, arg: str) -> Exit | None:
     if not wait_for_agent(state):
         return None
@@ -70,10 +76,14 @@ def tools(state: ChatState, arg: str) -> Exit | None:
         state.out.note("enable or disable with /tools enable NAME, /tools disable NAME")
         return None
     if verb not in ("enable", "disable") or not names:
-        raise InputError(f"/tools {arg}: expected list, enable NAME... or disable NAME...", fix="/tools enable calculator")
+        raise InputError(
+            f"/tools {arg}: expected list, enable NAME... or disable NAME...", fix="/tools enable calculator"
+        )
     unknown = [n for n in names if n not in state.catalog]
     if unknown:
-        raise InputError(f"unknown tool(s): {', '.join(unknown)}", fix=f"choose from: {', '.join(sorted(state.catalog))}")
+        raise InputError(
+            f"unknown tool(s): {', '.join(unknown)}", fix=f"choose from: {', '.join(sorted(state.catalog))}"
+        )
     for name in names:
         if verb == "enable":
             agent.tools[name] = state.catalog[name]
@@ -103,7 +113,9 @@ def reset(state: ChatState, arg: str) -> Exit | None:
     old = state.session
     state.session = sessions.SessionFile(name=sessions.default_name(), model=old.model, tools=old.tools)
     state.usage = type(state.usage)()
-    state.out.note(f"conversation cleared; new session {state.session.name} (the old one stays saved as {old.name})")
+    state.out.note(
+        f"conversation cleared; new session {state.session.name} (the old one stays saved as {old.name})"
+    )
     return None
 
 
@@ -116,7 +128,11 @@ def retry(state: ChatState, arg: str) -> Exit | None:
     agent = state.agent()
     last = state.session.turns.pop()
     history = agent.history
-    starts = [i for i, m in enumerate(history) if getattr(m.role, "value", m.role) == "user" and m.content == last.task]
+    starts = [
+        i
+        for i, m in enumerate(history)
+        if getattr(m.role, "value", m.role) == "user" and m.content == last.task
+    ]
     if starts:
         agent.memory.set(history[: starts[-1]])
     state.out.note(f"retrying: {preview(last.task, 80)}")

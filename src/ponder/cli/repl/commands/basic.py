@@ -47,17 +47,23 @@ def on_off(arg: str, current: bool, what: str) -> bool:
         return True
     if arg.lower() in ("off", "no", "false", "0"):
         return False
-    raise InputError(f"/{what} takes on or off, not '{arg}'", fix=f"/{what} on, /{what} off, or /{what} to toggle")
+    raise InputError(
+        f"/{what} takes on or off, not '{arg}'", fix=f"/{what} on, /{what} off, or /{what} to toggle"
+    )
 
 
-@command("steps", "/steps [on|off]", "show or hide thoughts and tool calls as they happen", arguments=("on", "off"))
+@command(
+    "steps", "/steps [on|off]", "show or hide thoughts and tool calls as they happen", arguments=("on", "off")
+)
 def steps(state: ChatState, arg: str) -> Exit | None:
     state.show_steps = on_off(arg, state.show_steps, "steps")
     state.out.note(f"steps {'shown' if state.show_steps else 'hidden'}")
     return None
 
 
-@command("multiline", "/multiline [on|off]", "Enter adds a line, Alt-Enter sends (toggle)", arguments=("on", "off"))
+@command(
+    "multiline", "/multiline [on|off]", "Enter adds a line, Alt-Enter sends (toggle)", arguments=("on", "off")
+)
 def multiline(state: ChatState, arg: str) -> Exit | None:
     state.multiline = on_off(arg, state.multiline, "multiline")
     if state.multiline:
@@ -69,19 +75,19 @@ def multiline(state: ChatState, arg: str) -> Exit | None:
 
 @command("history", "/history", "the conversation the model sees, one line per message")
 def history(state: ChatState, arg: str) -> Exit | None:
-    agent = state.handle.agent
-    if agent is None:
-        n = len(state.session.messages)
-        state.out.note(f"the agent is not ready yet ({n} messages from the session are waiting)")
+    from ponder.cli.repl.turn import wait_for_agent
+
+    if not wait_for_agent(state):
         return None
-    messages = agent.history
+    messages = state.agent().history
     if not messages:
         state.out.note("the conversation is empty")
         return None
     for i, msg in enumerate(messages, start=1):
         role = getattr(msg.role, "value", str(msg.role))
         content = msg.content or ""
-        if not content and msg.additional_kwargs.get("tool_calls"):
-            content = f"(tool calls: {len(msg.additional_kwargs['tool_calls'])})"
+        if not content:
+            calls = msg.additional_kwargs.get("tool_calls")
+            content = f"(tool calls: {len(calls)})" if calls else "(no text)"
         state.out.line(f"{i:>3} {role:<9} {preview(content, 100)}")
     return None

@@ -53,7 +53,9 @@ def trace_lines(result: RunResult) -> list[str]:
     for step in steps:
         for record in (r for r in result.step_records if r.step == step):
             evaluated = (
-                f", {record.prompt_tokens_evaluated} evaluated" if record.prompt_tokens_evaluated is not None else ""
+                f", {record.prompt_tokens_evaluated} evaluated"
+                if record.prompt_tokens_evaluated is not None
+                else ""
             )
             lines.append(
                 f"── step {step} · {record.prompt_tokens} prompt tokens{evaluated} · "

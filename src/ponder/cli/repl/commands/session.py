@@ -28,7 +28,9 @@ def save(state: ChatState, arg: str) -> Exit | None:
         return None
     if arg and old != state.session.name and old.startswith("chat-"):
         sessions.path_for(old).unlink(missing_ok=True)  # the auto-named copy is now this one
-    state.out.note(f"saved as {state.session.name} ({path}); `ponder chat --resume {state.session.name}` continues it")
+    state.out.note(
+        f"saved as {state.session.name} ({path}); `ponder chat --resume {state.session.name}` continues it"
+    )
     return None
 
 
@@ -36,7 +38,9 @@ def save(state: ChatState, arg: str) -> Exit | None:
 def load(state: ChatState, arg: str) -> Exit | None:
     if not arg:
         names = sessions.list_names()
-        raise InputError("/load needs a session name", fix=f"/load one of: {', '.join(names[:8]) or 'none saved yet'}")
+        raise InputError(
+            "/load needs a session name", fix=f"/load one of: {', '.join(names[:8]) or 'none saved yet'}"
+        )
     loaded = sessions.load(arg)
     state.autosave()  # keep the current conversation before replacing it
     state.session = loaded
@@ -54,9 +58,14 @@ def load(state: ChatState, arg: str) -> Exit | None:
             agent.set_backend(backend)
             old.close()
         except PonderError as exc:
-            state.out.error(f"kept {agent.backend.name}: cannot use the session's model {loaded.model}: {exc.message}", exc.fix)
+            state.out.error(
+                f"kept {agent.backend.name}: cannot use the session's model {loaded.model}: {exc.message}",
+                exc.fix,
+            )
     state.flush_notices()
-    state.out.note(f"loaded {loaded.name}: {len(loaded.turns)} turns, {len(agent.history)} messages, model {agent.backend.name}")
+    state.out.note(
+        f"loaded {loaded.name}: {len(loaded.turns)} turns, {len(agent.history)} messages, model {agent.backend.name}"
+    )
     show_recent(state, loaded)
     return None
 
@@ -81,12 +90,18 @@ def list_sessions(state: ChatState, arg: str) -> Exit | None:
     return None
 
 
-@command("export", "/export task|eval [FILE]", "write the session's questions as a task file (ponder run -f) or eval cases",
-         arguments=("task", "eval"))
+@command(
+    "export",
+    "/export task|eval [FILE]",
+    "write the session's questions as a task file (ponder run -f) or eval cases",
+    arguments=("task", "eval"),
+)
 def export_(state: ChatState, arg: str) -> Exit | None:
     kind, _, target = arg.partition(" ")
     if kind not in ("task", "eval"):
-        raise InputError(f"/export {arg}: say what to export", fix="/export task [FILE] or /export eval [FILE]")
+        raise InputError(
+            f"/export {arg}: say what to export", fix="/export task [FILE] or /export eval [FILE]"
+        )
     session = state.snapshot()
     if not session.turns:
         raise InputError("there is nothing to export yet", fix="ask something first")
@@ -96,7 +111,11 @@ def export_(state: ChatState, arg: str) -> Exit | None:
     try:
         path.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror}", fix="give another path: /export task FILE") from exc
+        raise InputError(
+            f"cannot write {path}: {exc.strerror}", fix="give another path: /export task FILE"
+        ) from exc
     how = f"ponder run -f {path}" if kind == "task" else f"ponder eval {path}"
-    state.out.note(f"wrote {len(session.turns)} {'tasks' if kind == 'task' else 'cases'} to {path}; run them with `{how}`")
+    state.out.note(
+        f"wrote {len(session.turns)} {'tasks' if kind == 'task' else 'cases'} to {path}; run them with `{how}`"
+    )
     return None
