@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -155,9 +155,12 @@ class RunLoop:
         yield ev.RunFinished(result=result, stop_reason=result.stop_reason)
 
     # -- one model call ----------------------------------------------------------------------
-    def _ask(self, st: _State, step: int, *, with_tools: bool) -> Iterator[ev.Event | Any]:
+    def _ask(self, st: _State, step: int, *, with_tools: bool) -> Generator[ev.Event, None, tuple[ModelReply, str]]:
         c = self.c
-        tools = list(c.tools.values()) if (with_tools and c.protocol is Protocol.NATIVE) else []
+        # A backend that renders tools into its prompt keeps them for the last attempt too:
+        # the prompt prefix then stays the same and its KV cache is reused.
+        keep_tools = with_tools or c.backend.capabilities.tool_calls_as_text
+        tools = list(c.tools.values()) if (keep_tools and c.protocol is Protocol.NATIVE) else []
         names = list(c.tools) if with_tools else []
         deadline = self._deadline(st)
 
@@ -230,7 +233,7 @@ class RunLoop:
         return found.calls, [], found.error, found.thought
 
     # -- one tool call ------------------------------------------------------------------------
-    def _act(self, st: _State, step: int, call: ActionCall, call_id: str | None) -> Iterator[ev.Event | Any]:
+    def _act(self, st: _State, step: int, call: ActionCall, call_id: str | None) -> Generator[ev.Event, None, bool]:
         c = self.c
         shown_id = call_id or f"s{step}-{len(st.trajectory)}"
         yield ev.ToolCallStarted(step=step, call_id=shown_id, name=call.name, arguments=call.arguments)
@@ -283,7 +286,7 @@ class RunLoop:
         return tools[folded[close[0]]] if len(close) == 1 else None
 
     # -- limits ---------------------------------------------------------------------------------
-    def _last_attempt(self, st: _State, step: int, reason: StopReason) -> Iterator[ev.Event | Any]:
+    def _last_attempt(self, st: _State, step: int, reason: StopReason) -> Generator[ev.Event, None, str | None]:
         why = {
             StopReason.MAX_STEPS: f"the limit of {self.c.limits.max_steps} steps is reached",
             StopReason.TIMEOUT: "the time limit is reached",

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -67,7 +67,7 @@ class LocalModel:
     def render(self, messages: Sequence[ChatMessage], tools: Sequence[Tool] = ()) -> str:
         dicts = [_as_template_message(m) for m in messages]
         schemas = [t.openai_schema() for t in tools] or None
-        return str(self._format(messages=dicts, tools=schemas).prompt)
+        return str(self._format(messages=dicts, tools=schemas).prompt)  # type: ignore[arg-type]
 
     def tokenize(self, text: str) -> list[int]:
         return list(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
@@ -83,7 +83,7 @@ class LocalModel:
             same += 1
         return same
 
-    def generate(self, tokens: list[int], request: ModelRequest) -> Iterator[str]:
+    def generate(self, tokens: list[int], request: ModelRequest) -> Generator[str, None, None]:
         """Stream text for a token prompt (the caller holds ``lock``)."""
         stream = self.llama.create_completion(
             tokens,

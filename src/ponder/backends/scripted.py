@@ -224,3 +224,10 @@ def load_script(path: Path) -> list[Reply]:
         else:
             raise InputError(f"scripted backend: {path}: each reply must be a string or a mapping")
     return replies
+
+
+def create(model: str, **_: Any) -> ScriptedBackend:
+    """``scripted:echo`` echoes the last user message; ``scripted:<file>`` replays a script file."""
+    if model == "echo":
+        return ScriptedBackend(responder=echo_responder, model="echo")
+    return ScriptedBackend(load_script(Path(model).expanduser()), model=model)

@@ -33,6 +33,8 @@ def build_agent(args: argparse.Namespace, *, config: PonderConfig | None = None,
     selection = select_model(getattr(args, "model", None), config.model, config.source)
     if selection.reason not in ("--model",) and not quiet:
         print(f"model: {selection.spec} ({selection.reason})", file=sys.stderr)
+    if selection.spec.startswith("local:"):
+        prepare_local_model(selection.spec.partition(":")[2])
     backend = resolve_backend(selection.spec, **backend_options(selection.spec, config))
     limits_cfg = config.limits
     defaults = Limits()
@@ -54,6 +56,14 @@ def build_agent(args: argparse.Namespace, *, config: PonderConfig | None = None,
         prompts_dir=config.prompts_dir,
         approve=approver(args, config),
     )
+
+
+def prepare_local_model(name: str) -> None:
+    """Assemble the embedded model on first use, with a progress bar (later runs: a cheap check)."""
+    from ponder.backends.local_files import resolve_model_path, rich_progress
+
+    with rich_progress("Assembling the embedded model (first run only)") as progress:
+        resolve_model_path(name, progress=progress)
 
 
 def backend_options(spec: str, config: PonderConfig) -> dict[str, object]:

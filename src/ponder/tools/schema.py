@@ -32,14 +32,15 @@ _SIMPLE_TYPES: dict[str, Any] = {
 def python_type(schema: dict[str, Any]) -> Any:
     """The Python type that validates values of a JSON-Schema fragment (BFCL's type names too)."""
     if "enum" in schema and schema["enum"]:
-        return Literal[tuple(schema["enum"])]
+        return Literal.__getitem__(tuple(schema["enum"]))
     kind = schema.get("type", "any")
     if isinstance(kind, list):
         types = tuple(python_type({**schema, "type": k}) for k in kind)
         return types[0] if len(types) == 1 else _union(types)
     if kind in ("array", "tuple", "list"):
         items = schema.get("items")
-        return list[python_type(items)] if isinstance(items, dict) else list[Any]
+        item_type = python_type(items) if isinstance(items, dict) else Any
+        return list.__class_getitem__(item_type)
     if kind in ("object", "dict"):
         return dict[str, Any]
     return _SIMPLE_TYPES.get(str(kind), Any)

@@ -1,0 +1,90 @@
+"""The embedded model for real: streaming, tool use, KV-cache reuse, errors.
+
+Slow: each test runs Qwen2.5-Coder-1.5B on the CPU (a few seconds to a minute each).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ponder.agents import events as ev
+from ponder.agents.agent import Agent
+from ponder.agents.result import StopReason
+from ponder.backends.base import ModelRequest, ModelReply
+from ponder.errors import ModelNotFound
+
+pytestmark = pytest.mark.slow
+
+llama_cpp = pytest.importorskip("llama_cpp", reason="the embedded model needs pip install 'ponder[local]'")
+
+
+@pytest.fixture(scope="module")
+def backend():  # type: ignore[no-untyped-def]
+    from ponder.backends.local import LocalBackend
+
+    b = LocalBackend("qwen2.5-coder-1.5b", n_ctx=4096)
+    b.load()
+    return b
+
+
+def test_streams_a_plain_answer_token_by_token(backend) -> None:  # type: ignore[no-untyped-def]
+    from llama_index.core.base.llms.types import ChatMessage, MessageRole
+
+    request = ModelRequest(messages=[ChatMessage(role=MessageRole.USER, content="Say hello in French, one word.")], max_tokens=16)
+    items = list(backend.stream(request))
+    deltas = [i for i in items if isinstance(i, str)]
+    reply = items[-1]
+    assert isinstance(reply, ModelReply)
+    assert len(deltas) >= 1 and "".join(deltas) == reply.text
+    assert "bonjour" in reply.text.lower()
+    assert reply.usage.completion_tokens > 0
+
+
+def test_uses_the_calculator_and_answers_with_its_result(backend) -> None:  # type: ignore[no-untyped-def]
+    from ponder.tools.builtin.calculator import calculator
+
+    result = Agent(backend, tools=[calculator]).run("What is 1234 * 5678 + 91? Use the calculator.")
+    assert result.stop_reason is StopReason.ANSWER
+    assert [c.name for c in result.trajectory][:1] == ["calculator"]
+    assert "7006743" in (result.answer or "").replace(",", "")
+
+
+def test_later_steps_read_only_the_new_tokens(backend) -> None:  # type: ignore[no-untyped-def]
+    from ponder.tools.builtin.calculator import calculator
+
+    result = Agent(backend, tools=[calculator]).run("What is 2**20? Use the calculator.")
+    records = result.step_records
+    assert len(records) >= 2
+    for previous, step in zip(records, records[1:], strict=False):
+        new_tokens = step.prompt_tokens - previous.prompt_tokens - previous.completion_tokens
+        # What the step evaluated: the observation and the turn markers, not the whole prompt again.
+        assert step.prompt_tokens_evaluated is not None
+        assert step.prompt_tokens_evaluated <= new_tokens + previous.completion_tokens + 16
+        assert step.prompt_tokens_evaluated < step.prompt_tokens / 2
+
+
+def test_the_model_stays_loaded_across_agents(backend) -> None:  # type: ignore[no-untyped-def]
+    from ponder.backends.local import LocalBackend
+
+    other = LocalBackend("qwen2.5-coder-1.5b", n_ctx=4096)
+    assert other.load() is backend.load()
+
+
+def test_sessions_keep_history_on_the_embedded_model(backend) -> None:  # type: ignore[no-untyped-def]
+    agent = Agent(backend)
+    agent.chat("My name is Ada. Reply with just OK.")
+    answer = agent.chat("What is my name? Reply with just the name.").answer or ""
+    assert "ada" in answer.lower()
+
+
+def test_text_deltas_arrive_as_events(backend) -> None:  # type: ignore[no-untyped-def]
+    events = list(Agent(backend).stream("Count from 1 to 5, separated by spaces."))
+    deltas = [e for e in events if isinstance(e, ev.TextDelta)]
+    assert len(deltas) > 3
+
+
+def test_a_missing_gguf_path_names_the_problem() -> None:
+    from ponder.backends.local import LocalBackend
+
+    with pytest.raises(ModelNotFound, match="no model file"):
+        LocalBackend("/nonexistent/model.gguf").load()
