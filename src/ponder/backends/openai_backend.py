@@ -1,0 +1,279 @@
+"""``openai:<model>``: the OpenAI API, or any OpenAI-compatible server (``OPENAI_BASE_URL``).
+
+Drives LlamaIndex's ``OpenAILike`` (``backend.llm``), which works for any model name and never
+asks tiktoken for a tokenizer (tiktoken downloads its files on first use; Ponder must run
+offline). Streams text and native tool calls, applies stop sequences on the client too (the
+API takes at most four and compatible servers vary), and turns the SDK's exceptions into
+errors that name the fix.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from llama_index.core.base.llms.types import ChatResponse
+from llama_index.llms.openai.utils import ALL_AVAILABLE_MODELS, O1_MODELS, is_chatcomp_api_supported
+from llama_index.llms.openai_like import OpenAILike
+
+from ponder.backends.base import (
+    Backend,
+    Capabilities,
+    ModelReply,
+    ModelRequest,
+    NativeToolCall,
+    TextGuard,
+    Usage,
+)
+from ponder.backends.native import assistant_message, estimate_usage, parse_arguments, translate_errors
+from ponder.backends.openai_http import AsyncCompatibleClient, CompatibleClient
+from ponder.errors import BackendAuthError, BackendError, BackendUnavailable, ConfigError, ModelNotFound
+
+OPENAI_API = "https://api.openai.com/v1"
+PLACEHOLDER_KEY = "sk-no-key-required"
+"""Sent to a compatible server when no key is set: the SDK insists on one, llama.cpp ignores it."""
+DEFAULT_TIMEOUT = 120.0
+DEFAULT_CONTEXT_WINDOW = 8192
+"""For models LlamaIndex does not know (compatible servers): a safe guess; pass ``context_window=``."""
+MAX_STOP_SEQUENCES = 4
+
+
+def create(model: str, **options: Any) -> OpenAIBackend:
+    """``openai:<model>``; options: api_key, base_url, timeout, max_retries, context_window."""
+    return OpenAIBackend(model, **options)
+
+
+@dataclass
+class _Call:
+    """One tool call being assembled from stream deltas."""
+
+    id: str = ""
+    name: str = ""
+    arguments: str = ""
+
+
+@dataclass
+class _Collected:
+    calls: dict[int, _Call] = field(default_factory=dict)
+    usage: Any = None
+    finish_reason: str | None = None
+
+
+class OpenAIBackend(Backend):
+    provider = "openai"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        api_key: str | None = None,
+        base_url: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        context_window: int | None = None,
+    ) -> None:
+        if not model:
+            raise ConfigError(
+                "openai: needs a model name", fix="write it after the colon, e.g. openai:gpt-4o-mini"
+            )
+        if not is_chatcomp_api_supported(model):
+            raise ConfigError(
+                f"OpenAI model '{model}' is only served by the Responses API",
+                fix="pick a chat model, e.g. openai:gpt-4o-mini",
+            )
+        self.model = model
+        self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or "").rstrip("/") or None
+        key = api_key or os.environ.get("OPENAI_API_KEY") or None
+        self._has_key = key is not None
+        self.timeout = timeout
+        known = ALL_AVAILABLE_MODELS.get(model) if self.base_url is None else None
+        self.capabilities = Capabilities(
+            native_tool_calls=True,
+            streaming_with_tools=True,
+            context_window=context_window or known or DEFAULT_CONTEXT_WINDOW,
+        )
+        self._reasoning = model in O1_MODELS
+        self._http = CompatibleClient()
+        self._ahttp = AsyncCompatibleClient()
+        self._llm = OpenAILike(
+            model=model,
+            api_key=key or PLACEHOLDER_KEY,
+            api_base=self.base_url or OPENAI_API,
+            is_chat_model=True,
+            is_function_calling_model=True,
+            context_window=self.capabilities.context_window,
+            timeout=timeout,
+            max_retries=max_retries,
+            http_client=self._http,
+            async_http_client=self._ahttp,
+        )
+
+    @property
+    def llm(self) -> OpenAILike:
+        return self._llm
+
+    @property
+    def where(self) -> str:
+        return self.base_url or "the OpenAI API"
+
+    def stream(self, request: ModelRequest) -> Iterator[str | ModelReply]:
+        if not self._has_key and self.base_url is None:
+            raise BackendAuthError(
+                "OPENAI_API_KEY is not set",
+                fix="set OPENAI_API_KEY, or set OPENAI_BASE_URL to an OpenAI-compatible server "
+                "(e.g. http://127.0.0.1:8080/v1)",
+            )
+        guard = TextGuard(request)
+        collected = _Collected()
+        chunks = self._llm.stream_chat(list(request.messages), **self._request_options(request))
+        items = translate_errors(chunks, self._translate)
+        opened: list[Any] = []
+        try:
+            with self._http.capture() as opened:
+                first = next(items, None)  # sends the request
+            for chunk in itertools.chain([first] if first is not None else [], items):
+                delta = _read_chunk(chunk, collected)
+                if delta:
+                    shown, done = guard.feed(delta)
+                    if shown:
+                        yield shown
+                    if done:
+                        break
+        finally:
+            chunks.close()
+            for response in opened:  # on an early stop this hangs up: the server stops generating
+                response.close()
+        yield self._reply(request, guard, collected)
+
+    def close(self) -> None:
+        self._http.close()
+
+    # -- one request -------------------------------------------------------------------------
+    def _request_options(self, request: ModelRequest) -> dict[str, Any]:
+        options: dict[str, Any] = {"stream_options": {"include_usage": True}}
+        if request.tools:
+            options["tools"] = [t.openai_schema() for t in request.tools]
+        if not self._reasoning:  # reasoning models refuse temperature and stop
+            options["temperature"] = request.temperature
+            stops = [s for s in request.stop if s][:MAX_STOP_SEQUENCES]
+            if stops:
+                options["stop"] = stops
+        if request.max_tokens:
+            # OpenAI deprecated max_tokens (reasoning models refuse it); compatible servers know max_tokens.
+            options["max_completion_tokens" if self.base_url is None else "max_tokens"] = request.max_tokens
+        if request.seed is not None:
+            options["seed"] = request.seed
+        return options
+
+    def _reply(self, request: ModelRequest, guard: TextGuard, collected: _Collected) -> ModelReply:
+        # Text is streamed before tool calls, so a stop in the text means no call was started.
+        parts = [] if guard.stopped else [collected.calls[i] for i in sorted(collected.calls)]
+        calls = [
+            NativeToolCall(id=c.id or f"call_{i}", name=c.name, arguments=parse_arguments(c.arguments))
+            for i, c in enumerate(parts)
+        ]
+        usage = _usage(collected.usage) or estimate_usage(request.messages, request.tools, guard.text, calls)
+        finish = "stop" if guard.stopped else (collected.finish_reason or "stop")
+        return ModelReply(
+            text=guard.text,
+            tool_calls=calls,
+            usage=usage,
+            finish_reason=finish,
+            message=assistant_message(guard.text, calls, [c.arguments for c in parts]),
+        )
+
+    # -- errors ------------------------------------------------------------------------------
+    def _translate(self, exc: Exception) -> BackendError | None:
+        import httpx
+        import openai
+
+        where = self.where
+        if isinstance(exc, openai.AuthenticationError):
+            fix = "check OPENAI_API_KEY" if self._has_key else "this server wants a key: set OPENAI_API_KEY"
+            return BackendAuthError(f"{where} refused the API key (HTTP 401)", fix=fix)
+        if isinstance(exc, openai.PermissionDeniedError):
+            return BackendAuthError(
+                f"{where} refused access to '{self.model}' (HTTP 403): {_server_message(exc)}",
+                fix="check that OPENAI_API_KEY's project may use this model",
+            )
+        if isinstance(exc, openai.NotFoundError):
+            fix = "check the model name (`ponder models` lists what you can use)"
+            if self.base_url is not None:
+                fix += f", and that OPENAI_BASE_URL ({self.base_url}) ends in /v1"
+            return ModelNotFound(
+                f"{where} has no model '{self.model}' (HTTP 404: {_server_message(exc)})", fix=fix
+            )
+        if isinstance(exc, (openai.APITimeoutError, httpx.TimeoutException)):
+            return BackendUnavailable(
+                f"{where} did not answer within {self.timeout:g}s",
+                fix=f"check that the server at {self._env_hint()} is running and not overloaded, "
+                "or allow more time with timeout=",
+            )
+        if isinstance(exc, (openai.APIConnectionError, httpx.TransportError)):
+            return BackendUnavailable(
+                f"cannot connect to {where}", fix=f"check that the server at {self._env_hint()} is running"
+            )
+        if isinstance(exc, openai.RateLimitError):
+            return BackendUnavailable(
+                f"{where} is rate limiting requests (HTTP 429): {_server_message(exc)}",
+                fix="wait and retry, or check your plan and billing",
+            )
+        if isinstance(exc, openai.APIStatusError):
+            return BackendError(
+                f"{where} answered HTTP {exc.status_code}: {_server_message(exc)}",
+                fix=f"check the server's log at {self._env_hint()}"
+                if self.base_url
+                else "retry; see https://status.openai.com",
+            )
+        if isinstance(exc, openai.APIError):  # an error event in the middle of a stream
+            return BackendError(f"{where} failed mid-answer: {exc.message}", fix="retry the request")
+        return None
+
+    def _env_hint(self) -> str:
+        if self.base_url is None:
+            return f"{OPENAI_API} (or set OPENAI_BASE_URL to a compatible server)"
+        return f"OPENAI_BASE_URL ({self.base_url})"
+
+
+def _read_chunk(chunk: ChatResponse, collected: _Collected) -> str:
+    """Record a chunk's tool-call deltas, usage and finish reason; return its text delta.
+
+    Tool calls are assembled from the raw deltas by index (not from LlamaIndex's running
+    message, which keeps only the first call of a chunk and concatenates repeated ids), so the
+    shapes compatible servers send all survive.
+    """
+    raw: Any = chunk.raw  # the SDK's ChatCompletionChunk
+    usage = getattr(raw, "usage", None)
+    if usage is not None:
+        collected.usage = usage
+    for choice in getattr(raw, "choices", None) or []:
+        if choice.finish_reason:
+            collected.finish_reason = choice.finish_reason
+        for delta in (choice.delta.tool_calls if choice.delta else None) or []:
+            call = collected.calls.setdefault(delta.index, _Call())
+            call.id = call.id or delta.id or ""  # some servers repeat id and name in every delta
+            if delta.function is not None:
+                call.name = call.name or delta.function.name or ""
+                call.arguments += delta.function.arguments or ""
+    return chunk.delta or ""
+
+
+def _usage(raw: Any) -> Usage | None:
+    if raw is None or raw.prompt_tokens is None:
+        return None
+    cached = getattr(getattr(raw, "prompt_tokens_details", None), "cached_tokens", None)
+    return Usage(
+        prompt_tokens=raw.prompt_tokens,
+        completion_tokens=raw.completion_tokens or 0,
+        prompt_tokens_evaluated=raw.prompt_tokens - cached if cached is not None else None,
+    )
+
+
+def _server_message(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return str(body["message"])
+    return str(body or getattr(exc, "message", "") or type(exc).__name__)

@@ -1,0 +1,1 @@
+"""Real servers on loopback (model APIs, MCP) for tests that drive the real clients."""
