@@ -147,11 +147,15 @@ def test_matcher_agrees_with_bfcl_on_every_case_and_many_altered_calls(category:
     disagreements = []
     for case in bfcl.load_cases(category):
         for output in _outputs(case):
-            theirs = REF.ast_checker(case.functions, copy.deepcopy(output), case.ground_truth, PYTHON, category, "ponder")
+            theirs = REF.ast_checker(
+                case.functions, copy.deepcopy(output), case.ground_truth, PYTHON, category, "ponder"
+            )
             ours = _ours(case, copy.deepcopy(output))
             compared += 1
             same = ours.valid == theirs["valid"] and (ours.valid or ours.error_type == theirs["error_type"])
             if not same:
-                disagreements.append((case.id, output, theirs["valid"], theirs.get("error_type"), ours.error_type))
+                disagreements.append(
+                    (case.id, output, theirs["valid"], theirs.get("error_type"), ours.error_type)
+                )
     assert compared > 2000
     assert disagreements[:5] == []
