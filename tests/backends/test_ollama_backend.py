@@ -232,10 +232,9 @@ def test_the_context_window_never_exceeds_the_models(monkeypatch: pytest.MonkeyP
     with FakeOllamaServer(context_length=4096) as server:
         monkeypatch.setenv("OLLAMA_HOST", server.url)
         server.enqueue("ok")
-        backend = create(MODEL)
-        assert backend.capabilities.context_window == 4096
-        drain(backend, ask("hi"))
+        drain(create(MODEL), ask("hi"))
         assert server.posted("/api/chat")[0]["options"]["num_ctx"] == 4096
+        assert create(MODEL).capabilities.context_window == 4096
         assert create(MODEL, context_window=2048).capabilities.context_window == 2048
 
 

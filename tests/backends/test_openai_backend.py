@@ -158,6 +158,38 @@ def test_tool_call_round_trip_through_the_agent(monkeypatch: pytest.MonkeyPatch)
     assert tool_result == {"role": "tool", "content": "391", "tool_call_id": "call_abc123"}
 
 
+def test_a_server_that_cannot_stream_with_tools_is_asked_without_streaming(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # llama.cpp's chatml-function-calling refuses stream + tools (HTTP 500) and null content.
+    with FakeOpenAIServer(refuse_null_content=True, refuse_streaming_tools=True) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        server.enqueue(
+            Reply(calls=[Call("calculator", {"expression": "17 * 23"}, id="call_1")]),
+            "17 * 23 = 391.",
+        )
+        backend = create("qwen2.5-coder", max_retries=0)
+        result = Agent(backend, tools=[calculator]).run("What is 17 * 23?")
+        sent = server.posted("/chat/completions")
+    assert result.answer == "17 * 23 = 391."
+    assert [r["stream"] for r in sent] == [True, False, False], "refused once, then never streamed with tools"
+    assert backend.capabilities.streaming_with_tools is False
+    assert sent[2]["messages"][-1] == {"role": "tool", "content": "391", "tool_call_id": "call_1"}
+
+
+def test_streaming_with_tools_can_be_turned_off(
+    openai_server: FakeOpenAIServer, backend: OpenAIBackend
+) -> None:
+    backend = create("m", streaming_with_tools=False)
+    openai_server.enqueue(Reply(text="Action: x</tool_call> more", calls=[]), "plain streamed")
+    deltas, reply = drain(backend, ask("hi", tools=[calculator], stop=["</tool_call>"]))
+    assert (deltas, reply.text) == (["Action: x"], "Action: x"), "stop sequences hold without streaming too"
+    assert (reply.usage.prompt_tokens, reply.usage.completion_tokens) == (11, 7)
+    deltas, _ = drain(backend, ask("no tools, so streamed"))
+    assert len(deltas) > 1
+    assert [r["stream"] for r in openai_server.posted("/chat/completions")] == [False, True]
+
+
 def test_tool_calls_split_across_many_chunks_are_reassembled(
     openai_server: FakeOpenAIServer, backend: OpenAIBackend
 ) -> None:

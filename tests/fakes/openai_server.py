@@ -8,7 +8,8 @@ finish chunk, a usage chunk when ``stream_options.include_usage`` asks for it, t
 Errors use OpenAI's error body (``{"error": {"message", "type", "param", "code"}}``): 401 for a
 wrong key, 404 for an unknown model, and whatever status a reply scripts. With
 ``refuse_null_content`` it answers like llama.cpp's server to an assistant message whose
-content is null: HTTP 500.
+content is null: HTTP 500; with ``refuse_streaming_tools``, like its ``chatml-function-calling``
+format to a streamed request that offers tools: HTTP 500 as well.
 """
 
 from __future__ import annotations
@@ -23,7 +24,12 @@ from tests.fakes.server import Exchange, FakeServer, pause, pieces
 
 class FakeOpenAIServer(FakeServer):
     def __init__(
-        self, *, api_key: str | None = None, models: tuple[str, ...] = (), refuse_null_content: bool = False
+        self,
+        *,
+        api_key: str | None = None,
+        models: tuple[str, ...] = (),
+        refuse_null_content: bool = False,
+        refuse_streaming_tools: bool = False,
     ) -> None:
         super().__init__()
         self.api_key = api_key
@@ -31,6 +37,7 @@ class FakeOpenAIServer(FakeServer):
         self.models = models
         """When set, other model names get 404 model_not_found."""
         self.refuse_null_content = refuse_null_content
+        self.refuse_streaming_tools = refuse_streaming_tools
         self._ids = 0
 
     @property
@@ -75,6 +82,14 @@ class FakeOpenAIServer(FakeServer):
         ):
             return _error(
                 exchange, 500, "'NoneType' object has no attribute 'strip'", "internal_server_error", None
+            )
+        if self.refuse_streaming_tools and body.get("stream") and body.get("tools"):
+            return _error(
+                exchange,
+                500,
+                "Automatic streaming tool choice is not supported",
+                "internal_server_error",
+                None,
             )
         reply = self.next_reply()
         pause(reply.delay)

@@ -98,7 +98,8 @@ class OllamaBackend(Backend):
         self._capabilities = value
 
     def stream(self, request: ModelRequest) -> Iterator[str | ModelReply]:
-        self._llm.client  # noqa: B018 - create the HTTP client once, so per-request copies share its connections
+        _ = self.capabilities  # probed once: sets the context window sent as num_ctx
+        _ = self._llm.client  # created once, so the per-request copies share its connections
         llm = self._llm.model_copy(
             update={"additional_kwargs": {**self._llm.additional_kwargs, **_options(request)}}
         )

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Generator, Iterator
+from contextlib import closing
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from llama_index.core.base.llms.types import ChatResponse
@@ -29,10 +30,10 @@ from ponder.backends.base import (
     Usage,
 )
 from ponder.backends.native import assistant_message, estimate_usage, parse_arguments, translate_errors
+from ponder.backends.openai_errors import OPENAI_API, Endpoint, refuses_streaming_tools, translate
 from ponder.backends.openai_http import AsyncCompatibleClient, CompatibleClient
-from ponder.errors import BackendAuthError, BackendError, BackendUnavailable, ConfigError, ModelNotFound
+from ponder.errors import BackendAuthError, BackendError, ConfigError
 
-OPENAI_API = "https://api.openai.com/v1"
 PLACEHOLDER_KEY = "sk-no-key-required"
 """Sent to a compatible server when no key is set: the SDK insists on one, llama.cpp ignores it."""
 DEFAULT_TIMEOUT = 120.0
@@ -42,7 +43,7 @@ MAX_STOP_SEQUENCES = 4
 
 
 def create(model: str, **options: Any) -> OpenAIBackend:
-    """``openai:<model>``; options: api_key, base_url, timeout, max_retries, context_window."""
+    """``openai:<model>``; options: api_key, base_url, timeout, max_retries, context_window, streaming_with_tools."""
     return OpenAIBackend(model, **options)
 
 
@@ -74,6 +75,7 @@ class OpenAIBackend(Backend):
         timeout: float = DEFAULT_TIMEOUT,
         max_retries: int = 2,
         context_window: int | None = None,
+        streaming_with_tools: bool = True,
     ) -> None:
         if not model:
             raise ConfigError(
@@ -87,12 +89,13 @@ class OpenAIBackend(Backend):
         self.model = model
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or "").rstrip("/") or None
         key = api_key or os.environ.get("OPENAI_API_KEY") or None
-        self._has_key = key is not None
-        self.timeout = timeout
+        self.endpoint = Endpoint(
+            model=model, base_url=self.base_url, has_key=key is not None, timeout=timeout
+        )
         known = ALL_AVAILABLE_MODELS.get(model) if self.base_url is None else None
         self.capabilities = Capabilities(
             native_tool_calls=True,
-            streaming_with_tools=True,
+            streaming_with_tools=streaming_with_tools,
             context_window=context_window or known or DEFAULT_CONTEXT_WINDOW,
         )
         self._reasoning = model in O1_MODELS
@@ -115,17 +118,30 @@ class OpenAIBackend(Backend):
     def llm(self) -> OpenAILike:
         return self._llm
 
-    @property
-    def where(self) -> str:
-        return self.base_url or "the OpenAI API"
-
     def stream(self, request: ModelRequest) -> Iterator[str | ModelReply]:
-        if not self._has_key and self.base_url is None:
+        if not self.endpoint.has_key and self.base_url is None:
             raise BackendAuthError(
                 "OPENAI_API_KEY is not set",
                 fix="set OPENAI_API_KEY, or set OPENAI_BASE_URL to an OpenAI-compatible server "
                 "(e.g. http://127.0.0.1:8080/v1)",
             )
+        if request.tools and not self.capabilities.streaming_with_tools:
+            yield from self._complete(request)
+            return
+        started = False
+        try:
+            with closing(self._stream(request)) as items:
+                for item in items:
+                    started = True
+                    yield item
+        except BackendError as exc:
+            if started or not (request.tools and refuses_streaming_tools(exc)):
+                raise
+            # Remember, and ask without streaming (this request and the next ones).
+            self.capabilities = replace(self.capabilities, streaming_with_tools=False)
+            yield from self._complete(request)
+
+    def _stream(self, request: ModelRequest) -> Generator[str | ModelReply, None, None]:
         guard = TextGuard(request)
         collected = _Collected()
         chunks = self._llm.stream_chat(list(request.messages), **self._request_options(request))
@@ -150,6 +166,31 @@ class OpenAIBackend(Backend):
 
     def close(self) -> None:
         self._http.close()
+
+    def _complete(self, request: ModelRequest) -> Iterator[str | ModelReply]:
+        """One non-streamed request, for servers that cannot stream while tools are offered."""
+        options = self._request_options(request)
+        options.pop("stream_options")
+        try:
+            response = self._llm.chat(list(request.messages), **options)
+        except Exception as exc:
+            error = self._translate(exc)
+            if error is None:
+                raise
+            raise error from exc
+        raw: Any = response.raw  # the SDK's ChatCompletion
+        choice = raw.choices[0]
+        collected = _Collected(usage=raw.usage, finish_reason=choice.finish_reason)
+        for i, call in enumerate(choice.message.tool_calls or []):
+            collected.calls[i] = _Call(id=call.id, name=call.function.name, arguments=call.function.arguments)
+        guard = TextGuard(request)
+        shown, _ = guard.feed(choice.message.content or "")
+        if shown:
+            yield shown
+        yield self._reply(request, guard, collected)
+
+    def _translate(self, exc: Exception) -> BackendError | None:
+        return translate(exc, self.endpoint)
 
     # -- one request -------------------------------------------------------------------------
     def _request_options(self, request: ModelRequest) -> dict[str, Any]:
@@ -185,58 +226,6 @@ class OpenAIBackend(Backend):
             message=assistant_message(guard.text, calls, [c.arguments for c in parts]),
         )
 
-    # -- errors ------------------------------------------------------------------------------
-    def _translate(self, exc: Exception) -> BackendError | None:
-        import httpx
-        import openai
-
-        where = self.where
-        if isinstance(exc, openai.AuthenticationError):
-            fix = "check OPENAI_API_KEY" if self._has_key else "this server wants a key: set OPENAI_API_KEY"
-            return BackendAuthError(f"{where} refused the API key (HTTP 401)", fix=fix)
-        if isinstance(exc, openai.PermissionDeniedError):
-            return BackendAuthError(
-                f"{where} refused access to '{self.model}' (HTTP 403): {_server_message(exc)}",
-                fix="check that OPENAI_API_KEY's project may use this model",
-            )
-        if isinstance(exc, openai.NotFoundError):
-            fix = "check the model name (`ponder models` lists what you can use)"
-            if self.base_url is not None:
-                fix += f", and that OPENAI_BASE_URL ({self.base_url}) ends in /v1"
-            return ModelNotFound(
-                f"{where} has no model '{self.model}' (HTTP 404: {_server_message(exc)})", fix=fix
-            )
-        if isinstance(exc, (openai.APITimeoutError, httpx.TimeoutException)):
-            return BackendUnavailable(
-                f"{where} did not answer within {self.timeout:g}s",
-                fix=f"check that the server at {self._env_hint()} is running and not overloaded, "
-                "or allow more time with timeout=",
-            )
-        if isinstance(exc, (openai.APIConnectionError, httpx.TransportError)):
-            return BackendUnavailable(
-                f"cannot connect to {where}", fix=f"check that the server at {self._env_hint()} is running"
-            )
-        if isinstance(exc, openai.RateLimitError):
-            return BackendUnavailable(
-                f"{where} is rate limiting requests (HTTP 429): {_server_message(exc)}",
-                fix="wait and retry, or check your plan and billing",
-            )
-        if isinstance(exc, openai.APIStatusError):
-            return BackendError(
-                f"{where} answered HTTP {exc.status_code}: {_server_message(exc)}",
-                fix=f"check the server's log at {self._env_hint()}"
-                if self.base_url
-                else "retry; see https://status.openai.com",
-            )
-        if isinstance(exc, openai.APIError):  # an error event in the middle of a stream
-            return BackendError(f"{where} failed mid-answer: {exc.message}", fix="retry the request")
-        return None
-
-    def _env_hint(self) -> str:
-        if self.base_url is None:
-            return f"{OPENAI_API} (or set OPENAI_BASE_URL to a compatible server)"
-        return f"OPENAI_BASE_URL ({self.base_url})"
-
 
 def _read_chunk(chunk: ChatResponse, collected: _Collected) -> str:
     """Record a chunk's tool-call deltas, usage and finish reason; return its text delta.
@@ -270,10 +259,3 @@ def _usage(raw: Any) -> Usage | None:
         completion_tokens=raw.completion_tokens or 0,
         prompt_tokens_evaluated=raw.prompt_tokens - cached if cached is not None else None,
     )
-
-
-def _server_message(exc: Any) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return str(body["message"])
-    return str(body or getattr(exc, "message", "") or type(exc).__name__)
