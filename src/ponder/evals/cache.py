@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,18 +30,28 @@ DEFAULT_CACHE_DIR = Path(".ponder") / "cache"
 
 
 class CacheStore:
-    """Key -> JSON text, in two tables: model responses and whole runs."""
+    """Key -> JSON text, in two tables: model responses and whole runs.
+
+    Writes are buffered and committed together (every ``FLUSH_EVERY`` seconds or ``FLUSH_SIZE``
+    rows, and on ``close``): one transaction instead of one per reply. A crash loses at most the
+    last fraction of a second of cache, which only means those calls are made again.
+    """
+
+    FLUSH_EVERY = 0.25
+    FLUSH_SIZE = 128
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._lock = threading.Lock()
+        self._pending: dict[tuple[str, str], str] = {}
+        self._last_flush = time.monotonic()
         self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-            self._db.execute("CREATE TABLE IF NOT EXISTS runs (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+            for table in TABLES:
+                self._db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
 
     @classmethod
     def in_dir(cls, directory: Path) -> CacheStore:
@@ -48,20 +59,48 @@ class CacheStore:
 
     def get(self, table: str, key: str) -> str | None:
         with self._lock:
-            row = self._db.execute(f"SELECT value FROM {table} WHERE key = ?", (key,)).fetchone()  # noqa: S608 (fixed names)
+            pending = self._pending.get((table, key))
+            if pending is not None:
+                return pending
+            row = self._db.execute(f"SELECT value FROM {_table(table)} WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
     def put(self, table: str, key: str, value: str) -> None:
         with self._lock:
-            self._db.execute(f"INSERT OR REPLACE INTO {table} (key, value) VALUES (?, ?)", (key, value))  # noqa: S608
+            self._pending[(_table(table), key)] = value
+            if len(self._pending) >= self.FLUSH_SIZE or time.monotonic() - self._last_flush >= self.FLUSH_EVERY:
+                self._flush()
 
     def count(self, table: str) -> int:
         with self._lock:
-            return int(self._db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608
+            self._flush()
+            return int(self._db.execute(f"SELECT COUNT(*) FROM {_table(table)}").fetchone()[0])
 
     def close(self) -> None:
         with self._lock:
+            self._flush()
             self._db.close()
+
+    def _flush(self) -> None:
+        """Commit the buffered rows in one transaction (the caller holds the lock)."""
+        self._last_flush = time.monotonic()
+        if not self._pending:
+            return
+        rows = list(self._pending.items())
+        self._pending.clear()
+        self._db.execute("BEGIN")
+        for (table, key), value in rows:
+            self._db.execute(f"INSERT OR REPLACE INTO {table} (key, value) VALUES (?, ?)", (key, value))
+        self._db.execute("COMMIT")
+
+
+TABLES = ("responses", "runs")
+
+
+def _table(name: str) -> str:
+    if name not in TABLES:
+        raise ValueError(f"no cache table {name!r}")
+    return name
 
 
 @dataclass

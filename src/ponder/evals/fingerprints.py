@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from llama_index.core.base.llms.types import ChatMessage
 
-    from ponder.agents.agent import Agent
+    from ponder.agents.limits import Limits
     from ponder.backends.base import Backend, ModelRequest
     from ponder.tools.base import Tool
 
@@ -58,6 +58,18 @@ def file_digest(path: str) -> str:
 
 def code_digest(obj: Any) -> str:
     """The digest of the source file that defines ``obj`` (its helpers change with it)."""
+    try:
+        return _cached_code_digest(obj)
+    except TypeError:  # unhashable callable
+        return _code_digest(obj)
+
+
+@lru_cache(maxsize=4096)
+def _cached_code_digest(obj: Any) -> str:
+    return _code_digest(obj)
+
+
+def _code_digest(obj: Any) -> str:
     try:
         source = inspect.getsourcefile(obj)
     except TypeError:
@@ -125,22 +137,45 @@ def run_context(backend: Backend, prompts_dir: Path | None = None) -> str:
     return digest({"model": backend_identity(backend), "prompts": loop_prompts, "loop": loop_fingerprint()})
 
 
-def run_key(context: str, agent: Agent, task: str, repeat: int) -> str:
-    from ponder.agents.protocol import system_message
+class RunKeyer:
+    """Run keys for one suite run, without building an ``Agent``.
 
-    tools = list(agent.tools.values())
-    system = system_message(agent.system_prompt, tools, agent.protocol, agent.prompts_dir)
-    return digest(
-        {
-            "v": KEY_VERSION,
-            "context": context,
-            "system": system.content,
-            "protocol": agent.protocol.value,
-            "tools": [tool_fingerprint(t) for t in tools],
-            "limits": dataclasses.asdict(agent.limits),
-            "temperature": agent.temperature,
-            "seed": agent.seed,
-            "task": task,
-            "repeat": repeat,
-        }
-    )
+    What many cases share (model, loop prompts and code, protocol, limits, temperature; the
+    system message and tool fingerprints of a tool set) is digested once and memoized, so a
+    rerun from the cache spends microseconds per case here.
+    """
+
+    def __init__(
+        self, backend: Backend, *, protocol: str | None, limits: Limits, temperature: float, prompts_dir: Path | None = None
+    ) -> None:
+        from ponder.agents.protocol import choose_protocol
+
+        self.protocol = choose_protocol(backend.capabilities, protocol)
+        self.prompts_dir = prompts_dir
+        self.static = digest(
+            {
+                "v": KEY_VERSION,
+                "context": run_context(backend, prompts_dir),
+                "protocol": self.protocol.value,
+                "limits": dataclasses.asdict(limits),
+                "temperature": temperature,
+            }
+        )
+        self._setups: dict[tuple[str | None, tuple[int, ...]], tuple[list[Tool], str]] = {}
+
+    def key(self, *, system_prompt: str | None, tools: list[Tool], task: str, seed: int | None, repeat: int) -> str:
+        return digest({"static": self.static, "setup": self._setup(system_prompt, tools), "task": task, "seed": seed, "repeat": repeat})
+
+    def _setup(self, system_prompt: str | None, tools: list[Tool]) -> str:
+        ident = (system_prompt, tuple(id(t) for t in tools))
+        found = self._setups.get(ident)
+        if found is None:
+            from ponder import prompts
+            from ponder.agents.protocol import system_message
+
+            prompt = system_prompt or prompts.load("system", self.prompts_dir)
+            system = system_message(prompt, tools, self.protocol, self.prompts_dir)
+            # the tools are kept alive with their digest, so their ids cannot be reused meanwhile
+            found = (list(tools), digest({"system": system.content, "tools": [tool_fingerprint(t) for t in tools]}))
+            self._setups[ident] = found
+        return found[1]

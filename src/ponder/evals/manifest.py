@@ -12,6 +12,7 @@ import platform
 import subprocess
 import sys
 import time
+from functools import cache, lru_cache
 from importlib import metadata
 from typing import TYPE_CHECKING, Any
 
@@ -21,7 +22,15 @@ if TYPE_CHECKING:
     from ponder.backends.base import Backend
     from ponder.evals.suite import Suite
 
-PACKAGES = ("ponder", "llama-index-core", "pydantic", "llama-cpp-python", "openai", "ollama")
+# distribution -> the module that says the package is in use in this process
+PACKAGES = {
+    "ponder": "ponder",
+    "llama-index-core": "llama_index.core",
+    "pydantic": "pydantic",
+    "llama-cpp-python": "llama_cpp",
+    "openai": "openai",
+    "ollama": "ollama",
+}
 
 
 def _sha(text: str) -> str:
@@ -29,13 +38,21 @@ def _sha(text: str) -> str:
 
 
 def package_versions() -> dict[str, str]:
+    """Versions of the packages this process has loaded (a backend's SDK appears once it is used)."""
     versions = {"python": platform.python_version()}
-    for name in PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            continue
+    for dist, module_name in PACKAGES.items():
+        module = sys.modules.get(module_name)
+        if module is not None:
+            versions[dist] = str(getattr(module, "__version__", None) or _dist_version(dist))
     return versions
+
+
+@cache
+def _dist_version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "unknown"
 
 
 def prompt_hashes(suite: Suite) -> dict[str, str]:
@@ -53,6 +70,7 @@ def prompt_hashes(suite: Suite) -> dict[str, str]:
     return hashes
 
 
+@lru_cache(maxsize=1)
 def git_commit() -> str | None:
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, timeout=2, check=False)

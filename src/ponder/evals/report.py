@@ -67,45 +67,53 @@ class Report(BaseModel):
         return str(self.manifest.get("model", "?"))
 
 
-def aggregate(records: Iterable[CaseRecord]) -> Aggregate:
-    recs = list(records)
-    counts = {s: sum(r.status == s for r in recs) for s in ("pass", "fail", "error", "unscored", "skipped")}
-    ran = [r for r in recs if r.status in ("pass", "fail", "unscored")]
+def _fields(recs: list[CaseRecord]) -> dict[str, Any]:
+    """An aggregate's fields, in one pass over the records (reports of big suites stay instant)."""
+    counts = dict.fromkeys(("pass", "fail", "error", "unscored", "skipped"), 0)
+    steps = tokens = seconds = 0.0
+    ran = total_tokens = 0
+    by_case: dict[str, list[int]] = {}
+    for r in recs:
+        counts[r.status] += 1
+        total_tokens += r.tokens
+        if r.status in ("pass", "fail", "unscored"):
+            ran += 1
+            steps += r.steps
+            tokens += r.tokens
+            seconds += r.seconds
+        if r.status in ("pass", "fail"):
+            tally = by_case.setdefault(r.case, [0, 0])
+            tally[0] += 1
+            tally[1] += r.status == "pass"
     graded = counts["pass"] + counts["fail"]
     low, high = wilson(counts["pass"], graded) if graded else (None, None)
-
-    def mean(values: list[float]) -> float | None:
-        return sum(values) / len(values) if values else None
-
-    by_case: dict[str, list[CaseRecord]] = defaultdict(list)
-    for r in recs:
-        if r.status in ("pass", "fail"):
-            by_case[r.case].append(r)
     at_k: dict[int, float] = {}
     hat_k: dict[int, float] = {}
-    most = max((len(v) for v in by_case.values()), default=0)
-    for k in range(1, most + 1):
-        eligible = [(len(v), sum(r.status == "pass" for r in v)) for v in by_case.values() if len(v) >= k]
-        if eligible:
-            at_k[k] = sum(pass_at_k(n, c, k) for n, c in eligible) / len(eligible)
-            hat_k[k] = sum(pass_hat_k(n, c, k) for n, c in eligible) / len(eligible)
-    return Aggregate(
-        runs=len(recs) - counts["skipped"],
-        passed=counts["pass"],
-        failed=counts["fail"],
-        errors=counts["error"],
-        unscored=counts["unscored"],
-        skipped=counts["skipped"],
-        score=counts["pass"] / graded if graded else None,
-        ci_low=low,
-        ci_high=high,
-        pass_at_k=at_k,
-        pass_hat_k=hat_k,
-        mean_steps=mean([float(r.steps) for r in ran]),
-        mean_tokens=mean([float(r.tokens) for r in ran]),
-        mean_seconds=mean([r.seconds for r in ran]),
-        total_tokens=sum(r.tokens for r in recs),
-    )
+    for k in range(1, max((n for n, _ in by_case.values()), default=0) + 1):
+        eligible = [(n, c) for n, c in by_case.values() if n >= k]
+        at_k[k] = sum(pass_at_k(n, c, k) for n, c in eligible) / len(eligible)
+        hat_k[k] = sum(pass_hat_k(n, c, k) for n, c in eligible) / len(eligible)
+    return {
+        "runs": len(recs) - counts["skipped"],
+        "passed": counts["pass"],
+        "failed": counts["fail"],
+        "errors": counts["error"],
+        "unscored": counts["unscored"],
+        "skipped": counts["skipped"],
+        "score": counts["pass"] / graded if graded else None,
+        "ci_low": low,
+        "ci_high": high,
+        "pass_at_k": at_k,
+        "pass_hat_k": hat_k,
+        "mean_steps": steps / ran if ran else None,
+        "mean_tokens": tokens / ran if ran else None,
+        "mean_seconds": seconds / ran if ran else None,
+        "total_tokens": total_tokens,
+    }
+
+
+def aggregate(records: Iterable[CaseRecord]) -> Aggregate:
+    return Aggregate.model_construct(**_fields(list(records)))
 
 
 def build_report(manifest: dict[str, Any], records: Iterable[CaseRecord], *, wall_seconds: float | None = None) -> Report:
@@ -119,11 +127,10 @@ def build_report(manifest: dict[str, Any], records: Iterable[CaseRecord], *, wal
     cases = []
     for case_id, items in by_case.items():
         bad = [r for r in items if r.status in ("fail", "error", "unscored", "skipped")]
-        cases.append(
-            CaseSummary(id=case_id, tags=items[0].tags, reason=bad[-1].failure_reason() if bad else "", **aggregate(items).model_dump())
-        )
+        reason = bad[-1].failure_reason() if bad else ""
+        cases.append(CaseSummary.model_construct(id=case_id, tags=items[0].tags, reason=reason, **_fields(items)))
     manifest = {k: v for k, v in manifest.items() if k != "type"}
-    return Report(
+    return Report.model_construct(
         manifest=manifest,
         overall=aggregate(recs),
         cases=cases,

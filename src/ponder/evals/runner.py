@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ponder.errors import PonderError
 from ponder.evals.cache import CacheStore, CachingBackend
-from ponder.evals.fingerprints import backend_identity, jsonable, run_context, run_key
+from ponder.evals.fingerprints import RunKeyer, backend_identity, jsonable
 from ponder.evals.grading import GradeContext
 from ponder.evals.records import CallRecord, CaseRecord, GradeRecord, ResultsLog, Status, job_key
 from ponder.evals.sources import knowledge_tools
@@ -98,7 +98,12 @@ class EvalRunner:
         self.on_event = on_event
         self.cache = self.options.cache
         self.identity = backend_identity(backend)
-        self._context = run_context(backend) if self.cache and self.options.replay_runs else ""
+        self._keyer = (
+            RunKeyer(backend, protocol=suite.protocol, limits=suite.limits, temperature=suite.temperature)
+            if self.cache is not None and self.options.replay_runs
+            else None
+        )
+        self._abandoned: set[str] = set()
         self._judges: dict[str | None, Backend] = {}
         self._judge_lock = threading.Lock()
         self._knowledge: list[Tool] = []
@@ -127,38 +132,74 @@ class EvalRunner:
         records: dict[str, CaseRecord] = {k: r for k, r in (done or {}).items() if r.status != "error"}
         pending = deque(self.jobs(done))
         self._emit(RunPlanned(to_run=len(pending), already_done=len(records)))
+        inbox: queue.Queue[tuple[Case, int] | None] = queue.Queue()
         results: queue.Queue[tuple[str, CaseRecord]] = queue.Queue()
         running: dict[str, tuple[float, Case, int]] = {}
         limit = self.hard_timeout()
         width = max(1, self.options.concurrency)
-        while pending or running:
-            while pending and len(running) < width:
-                case, r = pending.popleft()
-                key = job_key(case.id, r)
-                skip = case.skip or (self._knowledge_missing if KNOWLEDGE_TAG in case.tags else None)
-                if skip:
-                    self._finish(records, self._record(case, r, None, status="skipped", error=None, reason=skip))
+        workers = 0
+        try:
+            while pending or running:
+                while pending and len(running) < width:
+                    case, r = pending.popleft()
+                    key = job_key(case.id, r)
+                    skip = case.skip or (self._knowledge_missing if KNOWLEDGE_TAG in case.tags else None)
+                    if skip:
+                        self._finish(records, self._record(case, r, None, status="skipped", error=None, reason=skip))
+                        continue
+                    replayed = self.replay(case, r)
+                    if replayed is not None:  # an unchanged run: graded here, no worker needed
+                        self._finish(records, replayed)
+                        continue
+                    if workers < min(width, len(running) + 1):
+                        self._start_worker(inbox, results)
+                        workers += 1
+                    running[key] = (time.monotonic() + limit if limit else float("inf"), case, r)
+                    self._emit(JobStarted(key))
+                    inbox.put((case, r))
+                if not running:
                     continue
-                running[key] = (time.monotonic() + limit if limit else float("inf"), case, r)
-                self._emit(JobStarted(key))
-                threading.Thread(target=self._work, args=(case, r, results), name=f"ponder-eval-{key}", daemon=True).start()
-            if not running:
-                continue
-            wait = min(d for d, _, _ in running.values()) - time.monotonic()
-            try:
-                key, record = results.get(timeout=min(1.0, max(0.005, wait)))
-            except queue.Empty:
-                now = time.monotonic()
-                for key, (deadline, case, r) in list(running.items()):
-                    if deadline <= now:
-                        del running[key]
-                        message = f"did not finish within {limit:.0f}s (hard limit); abandoned"
-                        self._finish(records, self._record(case, r, None, status="error", error=message))
-                continue
-            if running.pop(key, None) is not None:  # else: abandoned earlier, its late result is dropped
-                self._finish(records, record)
+                wait = min(d for d, _, _ in running.values()) - time.monotonic()
+                try:
+                    key, record = results.get(timeout=min(1.0, max(0.005, wait)))
+                except queue.Empty:
+                    workers -= self._abandon_overdue(running, records, limit)
+                    continue
+                if running.pop(key, None) is not None:  # else: abandoned earlier, its late result is dropped
+                    self._finish(records, record)
+        finally:
+            for _ in range(workers):
+                inbox.put(None)
         order = {job_key(c.id, r): i for i, (c, r) in enumerate((c, r) for c in self.suite.cases for r in range(self.repeat))}
         return sorted(records.values(), key=lambda rec: order.get(rec.key, len(order)))
+
+    def _start_worker(self, inbox: queue.Queue[tuple[Case, int] | None], results: queue.Queue[tuple[str, CaseRecord]]) -> None:
+        def work() -> None:
+            while (job := inbox.get()) is not None:
+                case, r = job
+                key = job_key(case.id, r)
+                try:
+                    record = self.run_live(case, r)
+                except BaseException as exc:  # a bug in Ponder must not lose the job either
+                    record = self._record(case, r, None, status="error", error=f"crash: {type(exc).__name__}: {exc}")
+                results.put((key, record))
+                if key in self._abandoned:
+                    return  # a replacement worker took this one's place while it overran
+
+        threading.Thread(target=work, name="ponder-eval-worker", daemon=True).start()
+
+    def _abandon_overdue(self, running: dict[str, tuple[float, Case, int]], records: dict[str, CaseRecord], limit: float | None) -> int:
+        """Record overdue jobs as errors; their workers are written off (and replaced as needed)."""
+        now = time.monotonic()
+        gone = 0
+        for key, (deadline, case, r) in list(running.items()):
+            if deadline <= now:
+                del running[key]
+                self._abandoned.add(key)
+                gone += 1
+                message = f"did not finish within {limit or 0:.0f}s (hard limit); abandoned"
+                self._finish(records, self._record(case, r, None, status="error", error=message))
+        return gone
 
     def _finish(self, records: dict[str, CaseRecord], record: CaseRecord) -> None:
         records[record.key] = record
@@ -171,54 +212,72 @@ class EvalRunner:
             self.on_event(event)
 
     # -- one job (worker thread) ------------------------------------------------------------
-    def _work(self, case: Case, r: int, results: queue.Queue[tuple[str, CaseRecord]]) -> None:
-        try:
-            record = self.run_case(case, r)
-        except BaseException as exc:  # a bug in Ponder must not lose the job either
-            record = self._record(case, r, None, status="error", error=f"crash: {type(exc).__name__}: {exc}")
-        results.put((record.key, record))
-
     def run_case(self, case: Case, r: int) -> CaseRecord:
-        from ponder.agents.agent import Agent
-        from ponder.agents.result import RunResult, StopReason
+        """One case × repeat: replayed from the cache when unchanged, else run live."""
+        return self.replay(case, r) or self.run_live(case, r)
 
+    def _setup(self, case: Case, r: int) -> tuple[list[Tool], str | None, int | None, str | None]:
+        """(tools, system prompt, seed, run key) of a job."""
+        tools = [*(case.tools if case.tools is not None else self.suite.tools), *self._knowledge]
+        system_prompt = case.system_prompt or self.suite.system_prompt
+        seed = None if self.suite.seed is None else self.suite.seed + r
+        key = self._keyer.key(system_prompt=system_prompt, tools=tools, task=case.input, seed=seed, repeat=r) if self._keyer else None
+        return tools, system_prompt, seed, key
+
+    def replay(self, case: Case, r: int) -> CaseRecord | None:
+        """The graded record of a stored run with the same key, or None."""
+        from ponder.agents.result import RunResult
+
+        if self._keyer is None or self.cache is None:
+            return None
+        key = self._setup(case, r)[3]
+        raw = self.cache.get("runs", key) if key else None
+        if raw is None:
+            return None
+        try:
+            result = RunResult.model_validate_json(raw)
+        except ValueError:  # a row from an older format: run it again
+            return None
+        return self._record(case, r, result, status=None, error=None, grades=self.grade(case, result), cached="run")
+
+    def run_live(self, case: Case, r: int) -> CaseRecord:
+        from ponder.agents.result import StopReason
+
+        tools, system_prompt, seed, key = self._setup(case, r)
         backend: Backend = self.backend
         if self.cache is not None:
             backend = CachingBackend(self.backend, self.cache, repeat=r, identity=self.identity)
-        tools = [*(case.tools if case.tools is not None else self.suite.tools), *self._knowledge]
+        result, error = self._run_agent(backend, tools, system_prompt, seed, case.input)
+        cached = "no"
+        if isinstance(backend, CachingBackend):
+            cached = "no" if not backend.hits else ("responses" if not backend.misses else "partly")
+        if error is not None or result is None:
+            return self._record(case, r, result, status="error", error=error or "the run returned no result", cached=cached)
+        if key and self.cache and result.stop_reason not in (StopReason.TIMEOUT, StopReason.ERROR):
+            self.cache.put("runs", key, result.model_dump_json())
+        return self._record(case, r, result, status=None, error=None, grades=self.grade(case, result), cached=cached)
+
+    def _run_agent(
+        self, backend: Backend, tools: list[Tool], system_prompt: str | None, seed: int | None, task: str
+    ) -> tuple[RunResult | None, str | None]:
+        from ponder.agents.agent import Agent
+
         agent = Agent(
             backend,
             tools=tools,
-            system_prompt=case.system_prompt or self.suite.system_prompt,
+            system_prompt=system_prompt,
             protocol=self.suite.protocol,
             limits=self.suite.limits,
             approve=lambda tool, arguments: True,  # the suite chose these tools
             temperature=self.suite.temperature,
-            seed=None if self.suite.seed is None else self.suite.seed + r,
+            seed=seed,
         )
-        result: RunResult | None = None
-        error: str | None = None
-        cached = "no"
-        key = run_key(self._context, agent, case.input, r) if self._context and self.cache else None
-        raw = self.cache.get("runs", key) if key and self.cache else None
-        if raw is not None:
-            result, cached = RunResult.model_validate_json(raw), "run"
-        else:
-            try:
-                result = agent.run(case.input)
-            except PonderError as exc:
-                result = getattr(exc, "result", None)
-                error = f"{type(exc).__name__}: {exc}"
-            except Exception as exc:
-                error = f"crash: {type(exc).__name__}: {exc} at {_where(exc)}"
-            if isinstance(backend, CachingBackend):
-                cached = "no" if not backend.hits else ("responses" if not backend.misses else "partly")
-            if key and self.cache and result is not None and error is None and result.stop_reason not in (StopReason.TIMEOUT, StopReason.ERROR):
-                self.cache.put("runs", key, result.model_dump_json())
-        if error is not None or result is None:
-            return self._record(case, r, result, status="error", error=error or "the run returned no result", cached=cached)
-        grades = self.grade(case, result)
-        return self._record(case, r, result, status=status_of(grades), error=None, grades=grades, cached=cached)
+        try:
+            return agent.run(task), None
+        except PonderError as exc:
+            return getattr(exc, "result", None), f"{type(exc).__name__}: {exc}"
+        except Exception as exc:
+            return None, f"crash: {type(exc).__name__}: {exc} at {_where(exc)}"
 
     def grade(self, case: Case, result: RunResult) -> list[GradeRecord]:
         ctx = GradeContext(case=case, result=result, judge=self.judge)
@@ -253,12 +312,13 @@ class EvalRunner:
         r: int,
         result: RunResult | None,
         *,
-        status: Status,
+        status: Status | None,
         error: str | None,
         grades: list[GradeRecord] | None = None,
         cached: str = "no",
         reason: str | None = None,
     ) -> CaseRecord:
+        status = status or status_of(grades or [])
         scored = [g.score for g in grades or [] if g.passed is not None and g.score is not None]
         data: dict[str, Any] = {
             "key": job_key(case.id, r),

@@ -37,19 +37,19 @@ def load_prompt(name: str) -> str:
 
 def parse_verdict(text: str) -> bool | None:
     """PASS -> True, FAIL -> False, anything unclear -> None."""
-    cleaned = re.sub(r"[*_`#>\"'.!]", " ", text).strip()
+    cleaned = re.sub(r"[*_`#>\"'.,;:!()]", " ", text).strip()
     if not cleaned:
         return None
     line = _VERDICT_LINE.search(text)
     if line:
         return line.group(1).upper() == "PASS"
-    first = cleaned.split()[0].upper()
-    if _WORD.fullmatch(first):
-        return first.startswith("PASS")
     words = {m.group(1).upper()[:4] for m in _WORD.finditer(cleaned)}
-    if len(words) == 1 and not _NEGATION.search(cleaned):
-        return words.pop() == "PASS"
-    return None
+    if len(words) != 1:
+        return None  # no verdict, or both words: ambiguous, ask again
+    verdict = words.pop() == "PASS"
+    if _WORD.fullmatch(cleaned.split()[0]):
+        return verdict  # the reply starts with its verdict
+    return None if _NEGATION.search(text) else verdict
 
 
 def ask(backend: Backend, messages: list[ChatMessage], max_tokens: int) -> str:

@@ -54,8 +54,10 @@ class ToolCalledGrader(Grader):
         count = sum(pattern.matches(c) for c in calls)
         too_few = count < self.min
         too_many = self.max is not None and count > self.max
+        if not (too_few or too_many):
+            return GradeResult.ok()
         want = f"{self.min}..{self.max}" if self.max is not None else f">= {self.min}"
-        return GradeResult.check(not (too_few or too_many), f"{pattern} called {count} times (want {want}); calls: {_shown(calls)}")
+        return GradeResult.fail(f"{pattern} called {count} times (want {want}); calls: {_shown(calls)}")
 
 
 class TrajectoryGrader(Grader):
@@ -84,8 +86,10 @@ class TrajectoryGrader(Grader):
         else:
             it = iter(calls)
             ok = all(any(p.matches(c) for c in it) for p in want)
+        if ok:
+            return GradeResult.ok()
         expected = " -> ".join(str(p) for p in want)
-        return GradeResult.check(ok, f"{self.mode} [{expected}] not satisfied by: {_shown(calls)}")
+        return GradeResult.fail(f"{self.mode} [{expected}] not satisfied by: {_shown(calls)}")
 
 
 def _match_all(patterns: list[CallPattern], calls: list[ToolCallRecord]) -> bool:

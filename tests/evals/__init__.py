@@ -1,0 +1,1 @@
+"""Tests of ponder.evals: suites, graders, runner, cache, reports, compare, gating."""
