@@ -27,6 +27,7 @@ from ponder.knowledge.passages import Passage, from_nodes
 from ponder.knowledge.tokens import ensure_offline_tokenizer, word_tokens
 
 if TYPE_CHECKING:
+    from llama_index.core.base.llms.types import ChatMessage
     from llama_index.core.llms import LLM
 
     from ponder.backends.base import Backend
@@ -82,6 +83,11 @@ class KnowledgeChat:
         """Like ``chat``, but the answer arrives as it is written."""
         response = self.engine.stream_chat(message)
         return KnowledgeStream(response.response_gen, from_nodes(response.source_nodes))
+
+    @property
+    def history(self) -> list[ChatMessage]:
+        """The conversation so far, as LlamaIndex chat messages (user and assistant turns)."""
+        return list(self.engine.chat_history)
 
     def reset(self) -> None:
         """Forget the conversation (the knowledge base stays loaded)."""

@@ -43,7 +43,9 @@ class KnowledgeChatEngine(CondensePlusContextChatEngine):
         def once() -> Generator[ChatResponse, None, None]:
             yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=self.no_match), delta=self.no_match)
 
-        return StreamingAgentChatResponse(chat_stream=once(), sources=[context_source], source_nodes=[])
+        return StreamingAgentChatResponse(
+            chat_stream=once(), sources=[context_source], source_nodes=[], is_writing_to_memory=False
+        )
 
     def _stream(self, synthesizer: Any, context_source: Any, nodes: list[Any], message: str) -> StreamingAgentChatResponse:
         """The stock streaming path, given the passages already retrieved."""

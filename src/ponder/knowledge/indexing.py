@@ -87,13 +87,13 @@ def build_index(
     if not (plan.up_to_date and rebuilt is None and complete):
         embed_model = _embedding(settings)
         if previous is None:
-            state = storage.new_state(embed_model)
+            state = storage.new_state(embed_model, settings)
         else:
             try:
-                state = storage.open_state(index_dir, name, embed_model)[1]
+                state = storage.open_state(index_dir, name, embed_model, settings)[1]
             except IndexUnusable as exc:  # files.json was fine but the stores are not: start over
                 rebuilt = exc.message
-                state = storage.new_state(embed_model)
+                state = storage.new_state(embed_model, settings)
                 plan = _plan(found.files, {}, settings, progress)
 
     report = IndexReport(

@@ -11,6 +11,7 @@ import fnmatch
 import hashlib
 import io
 import os
+import stat
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,6 +110,9 @@ def scan(roots: Sequence[Path], *, base: Path, exclude: Sequence[str] = ()) -> S
                 st = path.stat()
             except OSError as exc:
                 result.skipped.append(Skipped(key, "unreadable", exc.strerror or str(exc)))
+                continue
+            if not stat.S_ISREG(st.st_mode):  # a FIFO or device would block or never end
+                result.skipped.append(Skipped(key, "unreadable", "not a regular file"))
                 continue
             if st.st_size > MAX_FILE_BYTES:
                 result.skipped.append(Skipped(key, "too-large", f"{st.st_size / 1e6:.0f} MB"))

@@ -71,7 +71,7 @@ def from_config(name: str, cfg: KnowledgeConfig, cwd: Path) -> KnowledgeSpec:
             retrieval=cfg.retrieval,
             embed_model=cfg.embed_model,
         ),
-        options=RetrievalOptions(top_k=cfg.top_k, min_score=cfg.min_score, min_similarity=cfg.min_similarity),
+        options=RetrievalOptions(top_k=cfg.top_k, min_coverage=cfg.min_coverage, min_similarity=cfg.min_similarity),
         exclude=list(cfg.exclude),
         configured=True,
     )

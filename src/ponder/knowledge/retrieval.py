@@ -1,10 +1,10 @@
 """Searching an index: BM25 (offline, the default), vectors from an embedding server, or both fused.
 
-Every retriever here drops passages below a score cutoff, so a question the documents do not
-cover retrieves nothing, and the tool and the chat mode can say so instead of inventing. BM25
-scores are unbounded; the default cutoff was chosen on the shipped docs (see
-``benchmarks/knowledge.py``). Vector similarities depend on the embedding model, so their cutoff
-is off unless ``min_similarity`` is configured.
+Every retriever here can come back empty, so a question the documents do not cover retrieves
+nothing and the tool and the chat mode say so instead of inventing. BM25 keeps a passage only if
+it holds ``min_coverage`` of the question's keyword weight (``KeywordRetriever``); the default was
+chosen on the shipped docs (see ``benchmarks/knowledge.py``). Vector similarities depend on the
+embedding model, so their cutoff is off unless ``min_similarity`` is configured.
 """
 
 from __future__ import annotations
@@ -19,14 +19,14 @@ from ponder.knowledge.manifest import BM25_DIR, STORAGE_DIR, BaseInfo
 if TYPE_CHECKING:
     from llama_index.core.base.base_retriever import BaseRetriever
 
-DEFAULT_MIN_BM25_SCORE = 1.0
+DEFAULT_MIN_COVERAGE = 0.25
 
 
 @dataclass(frozen=True)
 class RetrievalOptions:
     top_k: int = 3
-    min_score: float | None = None
-    """BM25 cutoff; ``None`` means ``DEFAULT_MIN_BM25_SCORE``."""
+    min_coverage: float | None = None
+    """Share of the query's keyword weight a BM25 passage must hold; ``None`` means ``DEFAULT_MIN_COVERAGE``."""
     min_similarity: float | None = None
     """Vector (cosine) cutoff; ``None`` keeps the ``top_k`` nearest whatever their similarity."""
 
@@ -36,19 +36,19 @@ def load_retriever(index_dir: Path, info: BaseInfo, options: RetrievalOptions) -
     settings = info.settings
     parts: list[BaseRetriever] = []
     if settings.uses_vectors:
-        cutoff = options.min_similarity
-        parts.append(_cutoff(_vector(index_dir, info, options.top_k), cutoff))
+        parts.append(_cutoff(_vector(index_dir, info, options.top_k), options.min_similarity))
     if settings.uses_bm25:
-        cutoff = DEFAULT_MIN_BM25_SCORE if options.min_score is None else options.min_score
-        parts.append(_cutoff(_bm25(index_dir, info, options.top_k), cutoff))
+        coverage = DEFAULT_MIN_COVERAGE if options.min_coverage is None else options.min_coverage
+        parts.append(_bm25(index_dir, info, options.top_k, coverage))
     if len(parts) == 1:
         return parts[0]
     return _fused(parts, options.top_k)
 
 
-def _bm25(index_dir: Path, info: BaseInfo, top_k: int) -> BaseRetriever:
+def _bm25(index_dir: Path, info: BaseInfo, top_k: int, min_coverage: float) -> BaseRetriever:
     import bm25s
-    from llama_index.retrievers.bm25 import BM25Retriever
+
+    from ponder.knowledge.retrievers import KeywordRetriever
 
     folder = index_dir / BM25_DIR
     try:
@@ -58,20 +58,21 @@ def _bm25(index_dir: Path, info: BaseInfo, top_k: int) -> BaseRetriever:
     size = len(bm25.corpus) if bm25.corpus is not None else 0
     if size == 0:
         raise IndexUnusable(f"the BM25 index of knowledge base '{info.name}' is empty ({folder})", name=info.name)
-    return BM25Retriever(existing_bm25=bm25, similarity_top_k=min(top_k, size))
+    return KeywordRetriever(bm25, similarity_top_k=min(top_k, size), min_coverage=min_coverage)
 
 
 def _vector(index_dir: Path, info: BaseInfo, top_k: int) -> BaseRetriever:
     from llama_index.core import StorageContext, load_index_from_storage
 
     from ponder.knowledge.embeddings import resolve_embedding
+    from ponder.knowledge.storage import transformations
 
     assert info.settings.embed_model is not None  # vector settings always name one (checked when indexing)
     embed_model = resolve_embedding(info.settings.embed_model)
     storage = index_dir / STORAGE_DIR
     try:
         context = StorageContext.from_defaults(persist_dir=str(storage))
-        index = load_index_from_storage(context, embed_model=embed_model)
+        index = load_index_from_storage(context, embed_model=embed_model, transformations=transformations(info.settings))
     except Exception as exc:  # json, pydantic or LlamaIndex errors for a damaged store
         raise IndexUnusable(f"the vector index of knowledge base '{info.name}' is corrupt ({storage}: {exc})", name=info.name) from None
     from ponder.knowledge.retrievers import EmbeddingGuard

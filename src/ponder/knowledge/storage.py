@@ -28,7 +28,7 @@ from ponder.knowledge.manifest import (
 if TYPE_CHECKING:
     from llama_index.core import VectorStoreIndex
     from llama_index.core.base.embeddings.base import BaseEmbedding
-    from llama_index.core.schema import BaseNode
+    from llama_index.core.schema import BaseNode, TransformComponent
     from llama_index.core.storage.docstore import BaseDocumentStore
 
 DOCSTORE_FILE = "docstore.json"
@@ -43,7 +43,7 @@ class IndexState:
     vectors: VectorStoreIndex | None = None
 
 
-def new_state(embed_model: BaseEmbedding | None) -> IndexState:
+def new_state(embed_model: BaseEmbedding | None, settings: IndexSettings) -> IndexState:
     from llama_index.core.storage.docstore import SimpleDocumentStore
 
     docstore = SimpleDocumentStore()
@@ -52,11 +52,15 @@ def new_state(embed_model: BaseEmbedding | None) -> IndexState:
     from llama_index.core import StorageContext, VectorStoreIndex
 
     context = StorageContext.from_defaults(docstore=docstore)
-    index = VectorStoreIndex(nodes=[], storage_context=context, embed_model=embed_model)
+    index = VectorStoreIndex(
+        nodes=[], storage_context=context, embed_model=embed_model, transformations=transformations(settings)
+    )
     return IndexState(docstore=docstore, vectors=index)
 
 
-def open_state(index_dir: Path, name: str, embed_model: BaseEmbedding | None) -> tuple[BaseInfo, IndexState]:
+def open_state(
+    index_dir: Path, name: str, embed_model: BaseEmbedding | None, settings: IndexSettings
+) -> tuple[BaseInfo, IndexState]:
     """The existing index, ready to update; raises ``IndexUnusable`` if any part of it cannot be read."""
     info = load_info(index_dir, name)
     records = load_files(index_dir, name)
@@ -70,12 +74,19 @@ def open_state(index_dir: Path, name: str, embed_model: BaseEmbedding | None) ->
         from llama_index.core import StorageContext, VectorStoreIndex, load_index_from_storage
 
         context = StorageContext.from_defaults(persist_dir=str(storage))
-        index = load_index_from_storage(context, embed_model=embed_model)
+        index = load_index_from_storage(context, embed_model=embed_model, transformations=transformations(settings))
         if not isinstance(index, VectorStoreIndex):
             raise TypeError(f"expected a vector index, found {type(index).__name__}")
         return info, IndexState(docstore=context.docstore, records=records, vectors=index)
     except Exception as exc:  # a damaged docstore can fail in json, pydantic or LlamaIndex code
         raise IndexUnusable(f"the index of knowledge base '{name}' is corrupt ({storage}: {exc})", name=name) from None
+
+
+def transformations(settings: IndexSettings) -> list[TransformComponent]:
+    """The index's own splitter: without it LlamaIndex builds a default one, which loads tiktoken."""
+    from ponder.knowledge.chunking import splitter
+
+    return [splitter(settings.chunk_size, settings.chunk_overlap)]
 
 
 def remove_file(state: IndexState, key: str) -> None:
@@ -130,6 +141,8 @@ def write_bm25(nodes: list[BaseNode], folder: Path) -> None:
     """Build the BM25 index (llama-index-retrievers-bm25 over bm25s) and save it beside the docstore."""
     from llama_index.retrievers.bm25 import BM25Retriever
 
-    retriever = BM25Retriever(nodes=nodes, similarity_top_k=1)  # k is chosen at query time
+    from ponder.knowledge.retrievers import STOPWORDS
+
+    retriever = BM25Retriever(nodes=nodes, language=STOPWORDS, similarity_top_k=1)  # k is chosen at query time
     folder.mkdir(parents=True, exist_ok=True)
     retriever.persist(str(folder), show_progress=False)
