@@ -260,6 +260,7 @@ def test_export_writes_a_task_file_and_eval_cases(tmp_path: Path, terminals: lis
 def test_tab_completes_slash_commands(terminals: list[Terminal]) -> None:
     term = chat(terminals, "-m", "scripted:echo")
     term.type("/mul")
+    term.wait_for("/multiline +Enter adds a line")  # the menu, while typing
     term.type("\t")
     term.wait(lambda: term.screen.display[term.screen.cursor.y].startswith("› /multiline"), what="completion")
     term.type("\r")

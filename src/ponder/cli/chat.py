@@ -7,8 +7,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from ponder.cli.common import add_agent_arguments
+
+if TYPE_CHECKING:
+    from ponder.cli.repl.sessions import SessionFile
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,6 +42,28 @@ def handle(args: argparse.Namespace) -> int:
         from ponder.cli.repl.pipe import run_pipe
 
         return run_pipe(args, session, sys.stdin)
-    from ponder.cli.repl.app import run_repl
+    from ponder.cli.repl import early
 
+    restore = early.paint(banner(args, session), "› ")
+    try:
+        from ponder.cli.repl.app import run_repl
+    finally:
+        restore()
     return run_repl(args, session)
+
+
+def banner(args: argparse.Namespace, session: SessionFile | None) -> str:
+    """The first lines on screen: the model, how to get help and leave, and a resumed session's last turns."""
+    model = args.model or (session.model if session else None) or "auto"
+    lines = [f"Ponder chat · {model} · /help for commands, Ctrl-D to leave"]
+    if session is not None:
+        lines.append(f"resumed session {session.name}: {len(session.turns)} turns")
+        for turn in session.turns[-3:]:
+            lines.append(f"  you: {_short(turn.task)}")
+            lines.append(f"  ponder: {_short(turn.answer or f'({turn.stop_reason})')}")
+    return "\n".join(lines)
+
+
+def _short(text: str, width: int = 90) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"

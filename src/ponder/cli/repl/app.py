@@ -20,7 +20,6 @@ def run_repl(args: argparse.Namespace, session: SessionFile | None) -> int:
     state = ChatState(args, out=out, session=session, on_ready=lambda: prompt.app.invalidate())
     prompt = build_prompt(state)
     prompt.app.after_render += lambda _app: state.handle.start()  # once the prompt is on screen
-    _banner(state, resumed=session is not None)
     while True:
         try:
             text = prompt.prompt(PROMPT)
@@ -35,18 +34,6 @@ def run_repl(args: argparse.Namespace, session: SessionFile | None) -> int:
     return 0
 
 
-def _banner(state: ChatState, *, resumed: bool) -> None:
-    """Plain prints: rich is not imported yet (it would slow the first prompt)."""
-    print(f"Ponder chat · {state.model_name()} · /help for commands, Ctrl-D to leave", flush=True)
-    if resumed:
-        s = state.session
-        print(f"resumed session {s.name}: {len(s.turns)} turns", flush=True)
-        for turn in s.turns[-3:]:
-            print(
-                f"  you: {_short(turn.task)}\n  ponder: {_short(turn.answer or '(' + turn.stop_reason + ')')}"
-            )
-
-
 def _farewell(state: ChatState) -> None:
     agent = state.handle.agent
     if state.session.turns:
@@ -54,8 +41,3 @@ def _farewell(state: ChatState) -> None:
         print(f"session saved as {state.session.name}; `ponder chat --resume` continues it", flush=True)
     if agent is not None:
         agent.backend.close()
-
-
-def _short(text: str, width: int = 90) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"

