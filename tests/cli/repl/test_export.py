@@ -44,5 +44,12 @@ def test_eval_cases_expect_the_answers_and_the_tools_used() -> None:
     first, second = suite["cases"]  # the cancelled turn has no answer to expect
     assert first["input"] == "What is 17*23?"
     assert first["expected"] == "391"
-    assert {"type": "tool_called", "name": "calculator"} in first["graders"]
+    assert first["graders"] == [{"contains": "391"}, {"tool_called": "calculator"}]
     assert second["id"] == "demo-3"
+
+
+def test_eval_cases_are_a_valid_suite_for_ponder_eval() -> None:
+    from ponder.evals.loading import parse_suite
+
+    suite = parse_suite(eval_suite(SESSION), source="demo.eval.yaml")
+    assert [case.id for case in suite.cases] == ["demo-1", "demo-3"]

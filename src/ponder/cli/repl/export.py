@@ -32,7 +32,11 @@ def task_file(session: SessionFile) -> str:
 
 
 def eval_suite(session: SessionFile) -> str:
-    """The answered questions as eval cases that expect the chat's answers (to be checked by a person)."""
+    """The answered questions as an eval suite (``ponder eval``) expecting the chat's answers and tool calls.
+
+    The format is the suite format of ``ponder.evals.spec``; a person should check each
+    ``expected`` before the suite gates anything.
+    """
     cases: list[dict[str, Any]] = []
     for i, turn in enumerate(session.turns, start=1):
         if turn.answer is None:
@@ -42,9 +46,8 @@ def eval_suite(session: SessionFile) -> str:
             "input": turn.task,
             "expected": turn.answer.strip(),
         }
-        graders: list[dict[str, Any]] = [{"type": "contains", "value": turn.answer.strip()}]
-        for name in dict.fromkeys(turn.tools_called):
-            graders.append({"type": "tool_called", "name": name})
+        graders: list[dict[str, Any]] = [{"contains": turn.answer.strip()}]
+        graders += [{"tool_called": name} for name in dict.fromkeys(turn.tools_called)]
         case["graders"] = graders
         cases.append(case)
     suite: dict[str, Any] = {"name": session.name}
