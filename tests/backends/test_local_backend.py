@@ -10,7 +10,7 @@ import pytest
 from ponder.agents import events as ev
 from ponder.agents.agent import Agent
 from ponder.agents.result import StopReason
-from ponder.backends.base import ModelRequest, ModelReply
+from ponder.backends.base import ModelReply, ModelRequest
 from ponder.errors import ModelNotFound
 
 pytestmark = pytest.mark.slow

@@ -72,6 +72,7 @@ class Agent:
             tokenizer_fn=self._token_list,
         )
         self.last_result: RunResult | None = None
+        self._last_loop: RunLoop | None = None
 
     # -- one-off tasks ---------------------------------------------------------------------------
     def run(self, task: str) -> RunResult:
@@ -80,7 +81,7 @@ class Agent:
 
     def stream(self, task: str) -> Iterator[ev.Event]:
         """The run's events as they happen; a backend failure arrives as ``ErrorEvent``, not an exception."""
-        loop = RunLoop(self._config())
+        loop = self._last_loop = RunLoop(self._config())
         yield from self._track(loop.events(task))
 
     async def arun(self, task: str) -> RunResult:
@@ -101,7 +102,7 @@ class Agent:
         return self._collect(self.chat_stream(message))
 
     def chat_stream(self, message: str) -> Iterator[ev.Event]:
-        loop = RunLoop(self._config())
+        loop = self._last_loop = RunLoop(self._config())
         try:
             yield from self._track(loop.events(message, self.memory.get()))
         finally:
@@ -145,19 +146,14 @@ class Agent:
 
     def _collect(self, events: Iterator[ev.Event]) -> RunResult:
         result: RunResult | None = None
-        error: ev.ErrorEvent | None = None
         for event in events:
-            if isinstance(event, ev.ErrorEvent):
-                error = event
-            elif isinstance(event, ev.RunFinished):
+            if isinstance(event, ev.RunFinished):
                 result = event.result
         assert result is not None, "a run always ends with RunFinished"
+        error = self._last_loop.error if self._last_loop else None
         if error is not None:
-            from ponder.errors import BackendError
-
-            exc = BackendError(error.message, fix=error.fix)
-            exc.result = result  # type: ignore[attr-defined]
-            raise exc
+            error.result = result  # type: ignore[attr-defined]
+            raise error
         return result
 
     def _token_list(self, text: str) -> list[int]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from ponder.backends.base import Capabilities, ModelReply
 from ponder.tools.base import Tool
 
 
-class Protocol(str, Enum):
+class Protocol(StrEnum):
     NATIVE = "native"
     TEXT = "text"
 

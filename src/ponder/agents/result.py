@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from pydantic import BaseModel, Field
 
 
-class StopReason(str, Enum):
+class StopReason(StrEnum):
     ANSWER = "answer"
     """The model answered."""
     MAX_STEPS = "max_steps"

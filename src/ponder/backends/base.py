@@ -101,7 +101,7 @@ class Backend(ABC):
         """Offline token estimate; backends with a real tokenizer override this."""
         return estimate_tokens(text)
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 - optional hook, most backends hold nothing to release
         """Release resources (servers, loaded weights)."""
 
 
@@ -122,6 +122,7 @@ class TextGuard:
         self._stops = [s for s in request.stop if s]
         self._longest = max((len(s) for s in self._stops), default=0)
         self._stop_when = request.stop_when
+        self._shown = 0
         self.stopped = False
 
     def feed(self, delta: str) -> tuple[str, bool]:
@@ -138,10 +139,35 @@ class TextGuard:
             if end is not None:
                 cut = end if cut is None else min(cut, end)
         if cut is None:
-            return delta, False
+            # Hold back a tail that may be the start of a stop sequence split across chunks.
+            shown_to = len(self.text) - self._partial_stop_tail()
+            shown = self.text[self._shown : max(self._shown, shown_to)]
+            self._shown = max(self._shown, shown_to)
+            return shown, False
         self.text = self.text[:cut]
         self.stopped = True
-        return self.text[before:] if cut > before else "", True
+        shown = self.text[self._shown :] if cut > self._shown else ""
+        self._shown = max(self._shown, cut)
+        return shown, True
+
+    def flush(self) -> str:
+        """The held-back tail, once the stream has ended without a stop."""
+        rest = self.text[self._shown :]
+        self._shown = len(self.text)
+        return rest
+
+    def rest(self) -> Iterator[str]:
+        """``yield from guard.rest()`` before the final reply: emits the held-back tail, if any."""
+        tail = self.flush()
+        if tail:
+            yield tail
+
+    def _partial_stop_tail(self) -> int:
+        for size in range(min(self._longest - 1, len(self.text)), 0, -1):
+            tail = self.text[-size:]
+            if any(stop.startswith(tail) for stop in self._stops):
+                return size
+        return 0
 
 
 def guard_stream(deltas: Iterable[str], request: ModelRequest) -> Iterator[str]:
@@ -155,6 +181,10 @@ def guard_stream(deltas: Iterable[str], request: ModelRequest) -> Iterator[str]:
                 yield shown
             if done:
                 break
+        else:
+            rest = guard.flush()
+            if rest:
+                yield rest
     finally:
         close = getattr(iterator, "close", None)
         if close is not None:

@@ -195,6 +195,7 @@ class LocalBackend(Backend):
                         break
             finally:
                 generator.close()
+            yield from guard.rest()
             completion = len(model.tokenize(guard.text)) if guard.text else 0
         if pieces >= budget:
             finish = "length"

@@ -118,6 +118,7 @@ class OllamaBackend(Backend):
                         break
         finally:
             chunks.close()  # on an early stop this closes the HTTP stream: Ollama stops generating
+        yield from guard.rest()
         yield self._reply(request, guard, None if guard.stopped else last)
 
     def close(self) -> None:

@@ -162,6 +162,7 @@ class OpenAIBackend(Backend):
             chunks.close()
             for response in opened:  # on an early stop this hangs up: the server stops generating
                 response.close()
+        yield from guard.rest()
         yield self._reply(request, guard, collected)
 
     def close(self) -> None:
@@ -187,6 +188,7 @@ class OpenAIBackend(Backend):
         shown, _ = guard.feed(choice.message.content or "")
         if shown:
             yield shown
+        yield from guard.rest()
         yield self._reply(request, guard, collected)
 
     def _translate(self, exc: Exception) -> BackendError | None:

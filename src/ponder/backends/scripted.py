@@ -178,6 +178,7 @@ class ScriptedBackend(Backend):
                 yield shown
             if done:
                 break
+        yield from guard.rest()
         text = guard.text
         calls = [
             NativeToolCall(id=f"call_{len(self.requests)}_{i}", name=name, arguments=args)

@@ -20,12 +20,16 @@ def backend_statuses() -> list[BackendStatus]:
 
     out = []
     key = bool(os.environ.get("OPENAI_API_KEY"))
-    base = os.environ.get("OPENAI_BASE_URL", "https://api.openai.com/v1")
+    custom = os.environ.get("OPENAI_BASE_URL")
+    base = custom or "https://api.openai.com/v1"
+    usable = key or bool(custom)
     out.append(
         BackendStatus(
             f"openai:{DEFAULT_OPENAI_MODEL}",
-            key,
-            f"OPENAI_API_KEY set, {base}" if key else "set OPENAI_API_KEY (and OPENAI_BASE_URL for a compatible server)",
+            usable,
+            f"{'OPENAI_API_KEY set' if key else 'no key needed'}, {base}"
+            if usable
+            else "set OPENAI_API_KEY (or OPENAI_BASE_URL for a compatible server)",
         )
     )
     models = ollama_models(timeout=0.5)

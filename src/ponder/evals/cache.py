@@ -197,6 +197,7 @@ def _replay(cached: CachedResponse, request: ModelRequest) -> Iterator[str | Mod
             yield shown
         if done:
             break
+    yield from guard.rest()
     if guard.stopped and guard.text != cached.reply.text:
         yield ModelReply(text=guard.text, usage=cached.reply.usage, finish_reason="stop")
         return

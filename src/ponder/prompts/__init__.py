@@ -8,14 +8,11 @@ Templates use ``str.format`` fields such as ``{tools}``.
 from __future__ import annotations
 
 import os
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from ponder.errors import ConfigError
-
-NAMES = ("system", "text_protocol", "final_answer", "repeated_call", "unknown_tool", "parse_error", "bad_arguments")
-
 
 def load(name: str, override_dir: Path | str | None = None) -> str:
     folder = override_dir or os.environ.get("PONDER_PROMPTS_DIR")
@@ -28,11 +25,12 @@ def load(name: str, override_dir: Path | str | None = None) -> str:
     return _packaged(name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _packaged(name: str) -> str:
-    if name not in NAMES:
-        raise KeyError(f"no prompt named {name!r}; known: {', '.join(NAMES)}")
-    return resources.files(__package__).joinpath(f"{name}.md").read_text(encoding="utf-8").strip()
+    path = resources.files(__package__).joinpath(f"{name}.md")
+    if not path.is_file():
+        raise KeyError(f"no prompt named {name!r} in ponder/prompts")
+    return path.read_text(encoding="utf-8").strip()
 
 
 def render(template: str, override_dir: Path | str | None = None, /, **fields: object) -> str:
