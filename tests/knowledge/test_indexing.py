@@ -193,3 +193,16 @@ def _pdf(pages: list[str]) -> bytes:
     out += "".join(f"{o:010d} 00000 n \n" for o in offsets).encode()
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return out
+
+
+def test_indexing_and_searching_leave_the_applications_logging_alone(
+    project: Path, docs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import logging
+
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])  # as in the CLI: nobody configured logging
+    kb = make_base(project)
+    kb.index()
+    kb.search("ollama server")
+    assert root.handlers == []

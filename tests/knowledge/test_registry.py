@@ -62,3 +62,12 @@ def test_default_names_come_from_the_folder(project: Path, docs: Path) -> None:
     assert name_for(Path("docs/garden")) == "garden"
     assert name_for(project / "docs" / "install.md") == "install"
     assert name_for(Path("My Notes!")) == "My-Notes"
+
+
+def test_the_repl_lists_bases_with_a_description(project: Path, docs: Path) -> None:
+    from ponder.cli.repl.knowledge import list_bases
+
+    make_base(project).index()
+    (project / "ponder.toml").write_text('[knowledge.garden]\npaths = ["docs/garden"]\ndescription = "gardening notes"\n')
+    listed = {kb.name: kb.description for kb in list_bases(load_config(project))}
+    assert listed == {"docs": "the 'docs' knowledge base (4 files from docs)", "garden": "gardening notes"}

@@ -92,3 +92,18 @@ def test_an_unknown_base_is_a_clear_error(project: Path, docs: Path) -> None:
         knowledge_tools(["handbook"], config=PonderConfig(), cwd=project)
     assert caught.value.message == "no knowledge base named 'handbook' (known: docs)"
     assert "ponder index PATH --name handbook" in caught.value.fix
+
+
+def test_the_entry_point_offers_every_base_to_the_tool_registry(project: Path, docs: Path) -> None:
+    from importlib.metadata import EntryPoint
+
+    from ponder.tools.registry import Registry, _load_entry_point
+    from ponder.tools.settings import ToolSettings
+
+    make_base(project).index()
+    registry = Registry()
+    entry = EntryPoint(name="knowledge", value="ponder.knowledge.tool:registered_tools", group="ponder.tools")
+    _load_entry_point(registry, entry, "builtin", ToolSettings())
+    assert registry.warnings == []
+    assert list(registry.tools) == ["search_docs"]
+    assert "Tomatoes need six hours" in registry.tools["search_docs"].invoke({"query": "tomatoes sun"})

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 _EXPORTS = {
     "KnowledgeBase": "ponder.knowledge.base",
+    "list_bases": "ponder.knowledge.base",
     "IndexReport": "ponder.knowledge.indexing",
     "build_index": "ponder.knowledge.indexing",
     "Passage": "ponder.knowledge.passages",
@@ -29,7 +30,7 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from ponder.knowledge.base import KnowledgeBase
+    from ponder.knowledge.base import KnowledgeBase, list_bases
     from ponder.knowledge.chat import KnowledgeChat, KnowledgeReply, open_chat
     from ponder.knowledge.indexing import IndexReport, build_index
     from ponder.knowledge.passages import Passage
@@ -47,6 +48,7 @@ __all__ = [
     "find_spec",
     "knowledge_tool",
     "knowledge_tools",
+    "list_bases",
     "list_specs",
     "open_chat",
 ]

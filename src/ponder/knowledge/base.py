@@ -57,6 +57,11 @@ class KnowledgeBase:
             self._info = load_info(self.spec.index_dir, self.name)
         return self._info
 
+    @property
+    def description(self) -> str:
+        """Same as ``describe()``: what ``/knowledge`` in the REPL shows next to the name."""
+        return self.describe()
+
     def describe(self) -> str:
         """What the base holds, in one sentence: the configured description, else its files."""
         description = self.spec.description
@@ -135,3 +140,11 @@ def _short(path: Path, base: Path) -> str:
         return path.relative_to(base).as_posix() or "."
     except ValueError:
         return path.as_posix()
+
+
+def list_bases(config: PonderConfig | None = None, *, cwd: Path | None = None) -> list[KnowledgeBase]:
+    """Every base by name: configured ones and those indexed under ``.ponder/index`` (indexes are not loaded)."""
+    from ponder.knowledge.registry import list_specs
+
+    cwd = cwd or Path.cwd()
+    return [KnowledgeBase(spec, base_dir=cwd) for spec in list_specs(config=config, cwd=cwd)]

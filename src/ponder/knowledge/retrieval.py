@@ -52,7 +52,9 @@ def _bm25(index_dir: Path, info: BaseInfo, top_k: int, min_coverage: float) -> B
 
     folder = index_dir / BM25_DIR
     try:
-        bm25 = bm25s.BM25.load(str(folder), load_corpus=True, mmap=True, show_progress=False)
+        # mmap=False: bm25s's memory-mapped corpus logs through the root logger, which installs a
+        # stderr handler (logging.basicConfig) in the host application as a side effect.
+        bm25 = bm25s.BM25.load(str(folder), load_corpus=True, mmap=False, show_progress=False)
     except Exception as exc:  # bm25s raises OSError, ValueError or json errors for damaged files
         raise IndexUnusable(f"the BM25 index of knowledge base '{info.name}' is corrupt ({folder}: {exc})", name=info.name) from None
     size = len(bm25.corpus) if bm25.corpus is not None else 0

@@ -13,9 +13,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ponder.knowledge.base import KnowledgeBase
+from ponder.knowledge.base import KnowledgeBase, list_bases
 from ponder.knowledge.passages import format_passages
-from ponder.knowledge.registry import list_specs
 from ponder.tools.base import Tool
 
 if TYPE_CHECKING:
@@ -60,7 +59,16 @@ def knowledge_tools(
     """One tool per base: the named ones (raising ``KnowledgeBaseNotFound`` for an unknown name), or all known."""
     cwd = cwd or Path.cwd()
     if names is None:
-        bases = [KnowledgeBase(spec, base_dir=cwd) for spec in list_specs(config=config, cwd=cwd)]
+        bases = list_bases(config, cwd=cwd)
     else:
         bases = [KnowledgeBase.open(name, config=config, cwd=cwd) for name in names]
     return [knowledge_tool(base, max_chars=max_chars) for base in bases]
+
+
+def registered_tools() -> list[Tool]:
+    """The ``ponder.tools`` entry point: a ``search_<name>`` tool for every base of the working directory.
+
+    Cheap (no index is loaded) and quiet: a base whose index is broken still gets its tool,
+    which reports the problem when called.
+    """
+    return knowledge_tools()
