@@ -206,3 +206,17 @@ def test_indexing_and_searching_leave_the_applications_logging_alone(
     kb.index()
     kb.search("ollama server")
     assert root.handlers == []
+
+
+def test_without_the_knowledge_extra_the_error_names_the_install(
+    project: Path, docs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sys
+
+    from ponder.errors import MissingDependency
+
+    monkeypatch.setitem(sys.modules, "bm25s", None)  # as if it were not installed
+    with pytest.raises(MissingDependency) as caught:
+        make_base(project).index()
+    assert caught.value.fix == "pip install 'ponder[knowledge]'"
+    assert "bm25s is not installed" in caught.value.message

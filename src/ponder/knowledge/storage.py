@@ -139,6 +139,9 @@ def touch(info: BaseInfo, records: dict[str, FileRecord], index_dir: Path) -> No
 
 def write_bm25(nodes: list[BaseNode], folder: Path) -> None:
     """Build the BM25 index (llama-index-retrievers-bm25 over bm25s) and save it beside the docstore."""
+    from ponder.knowledge.retrieval import require_bm25
+
+    require_bm25()
     from llama_index.retrievers.bm25 import BM25Retriever
 
     from ponder.knowledge.retrievers import STOPWORDS
