@@ -12,7 +12,7 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[local,server,web,dev]'
+	$(PY) -m pip install --quiet -e '.[local,server,web,mcp,knowledge,dev]'
 	# BFCL's data only: its own dependencies (torch, vllm...) are not needed to read it.
 	$(PY) -m pip install --quiet --no-deps bfcl-eval==2026.3.23
 	touch $(STAMP)

@@ -20,7 +20,7 @@ from ponder.backends.base import Backend, Capabilities, ModelReply, ModelRequest
 from ponder.errors import BackendError, MissingDependency
 
 if TYPE_CHECKING:
-    from llama_cpp import Llama
+    from llama_cpp import Llama, LlamaGrammar
     from llama_index.core.base.llms.types import ChatMessage
 
     from ponder.backends.local_llm import LocalLlamaLLM
@@ -83,7 +83,9 @@ class LocalModel:
             same += 1
         return same
 
-    def generate(self, tokens: list[int], request: ModelRequest) -> Generator[str, None, None]:
+    def generate(
+        self, tokens: list[int], request: ModelRequest, *, grammar: LlamaGrammar | None = None
+    ) -> Generator[str, None, None]:
         """Stream text for a token prompt (the caller holds ``lock``)."""
         stream = self.llama.create_completion(
             tokens,
@@ -94,6 +96,7 @@ class LocalModel:
             stop=list(request.stop) or None,
             seed=request.seed,
             stream=True,
+            grammar=grammar,
         )
         try:
             for chunk in stream:
@@ -128,10 +131,14 @@ def load_model(path: Path, *, n_ctx: int, n_threads: int | None) -> LocalModel:
 class LocalBackend(Backend):
     provider = "local"
 
-    def __init__(self, model: str = "", *, n_ctx: int = 8192, n_threads: int | None = None) -> None:
+    def __init__(
+        self, model: str = "", *, n_ctx: int = 8192, n_threads: int | None = None, constrain_calls: bool = True
+    ) -> None:
         from ponder.backends.local_files import MODEL_NAME
 
         self.model = model or MODEL_NAME
+        self.constrain_calls = constrain_calls
+        """Write tool calls under a grammar built from the tools' schemas (see ``call_grammar``)."""
         self._n_ctx = n_ctx
         self._n_threads = n_threads
         self._loaded: LocalModel | None = None
@@ -183,18 +190,50 @@ class LocalBackend(Backend):
             guard = TextGuard(request)
             pieces = 0
             finish = "stop"
+            grammar = None
+            if request.tools and self.constrain_calls:
+                from ponder.backends.call_grammar import grammar_for
+
+                grammar = grammar_for(request.tools)
             generator = model.generate(tokens, _with_budget(request, budget))
+            constrained_from: int | None = None
             try:
                 for piece in generator:
                     pieces += 1
-                    shown, done = guard.feed(piece)
+                    if grammar is not None:
+                        from ponder.backends.call_grammar import call_start
+
+                        start = call_start(guard.text, piece)
+                        if start is not None:
+                            piece = piece[:start]
+                            constrained_from = len(guard.text) + len(piece)
+                    shown, done = guard.feed(piece) if piece else ("", False)
                     if shown:
                         yield shown
                     if done:
                         finish = "stopped_early"
                         break
+                    if constrained_from is not None:
+                        break
             finally:
                 generator.close()
+            if constrained_from is not None and not guard.stopped and grammar is not None:
+                # The model began a call: write the rest of it under the tools' grammar.
+                call_tokens = model.tokenize(prompt + guard.text)
+                evaluated += len(call_tokens) - model.cached_prefix(call_tokens)
+                rest = _with_budget(request, max(16, budget - pieces))
+                generator = model.generate(call_tokens, rest, grammar=grammar)
+                try:
+                    for piece in generator:
+                        pieces += 1
+                        shown, done = guard.feed(piece)
+                        if shown:
+                            yield shown
+                        if done:
+                            break
+                finally:
+                    generator.close()
+                finish = "constrained_call"
             yield from guard.rest()
             completion = len(model.tokenize(guard.text)) if guard.text else 0
         if pieces >= budget:
@@ -217,5 +256,7 @@ def _with_budget(request: ModelRequest, budget: int) -> ModelRequest:
     return replace(request, max_tokens=budget)
 
 
-def create(model: str, *, n_ctx: int = 8192, n_threads: int | None = None, **_: Any) -> LocalBackend:
-    return LocalBackend(model, n_ctx=n_ctx, n_threads=n_threads)
+def create(
+    model: str, *, n_ctx: int = 8192, n_threads: int | None = None, constrain_calls: bool = True, **_: Any
+) -> LocalBackend:
+    return LocalBackend(model, n_ctx=n_ctx, n_threads=n_threads, constrain_calls=constrain_calls)

@@ -37,6 +37,7 @@ BUILTIN_ENTRY_POINTS: dict[str, str] = {
     "files": "ponder.tools.builtin.files:file_tools",
     "python": "ponder.tools.builtin.python:python_tools",
     "shell": "ponder.tools.builtin.shell:shell_tools",
+    "knowledge": "ponder.knowledge.tool:registered_tools",
 }
 """Ponder's own entry points: ``[project.entry-points."ponder.tools"]`` in pyproject.toml.
 
