@@ -68,6 +68,7 @@ def test_agent_gets_a_plain_answer(openai_server: FakeOpenAIServer, backend: Ope
     (sent,) = openai_server.posted("/chat/completions")
     assert sent["model"] == "qwen2.5-coder"
     assert [m["role"] for m in sent["messages"]] == ["system", "user"]
+    assert "tool_choice" not in sent, "OpenAI refuses tool_choice without tools"
     assert openai_server.requests[0].headers["authorization"] == f"Bearer {KEY}"
 
 
@@ -145,6 +146,7 @@ def test_tool_call_round_trip_through_the_agent(monkeypatch: pytest.MonkeyPatch)
     ]
     assert [t["function"]["name"] for t in first["tools"]] == ["calculator"]
     assert first["tools"][0]["function"]["parameters"]["required"] == ["expression"]
+    assert first["tool_choice"] == "auto", "llama.cpp's chatml-function-calling drops tools without it"
     assistant, tool_result = second["messages"][-2:]
     assert assistant["role"] == "assistant"
     assert assistant["content"] == ""
