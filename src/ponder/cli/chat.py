@@ -29,6 +29,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="show thoughts and tool calls as they happen (default: on in a terminal, off in a pipe)",
     )
+    parser.add_argument(
+        "--knowledge",
+        metavar="NAME",
+        help="chat about a knowledge base (built with `ponder index`): answers from its passages, with sources",
+    )
     add_agent_arguments(parser)
 
 
@@ -55,7 +60,8 @@ def handle(args: argparse.Namespace) -> int:
 def banner(args: argparse.Namespace, session: SessionFile | None) -> str:
     """The first lines on screen: the model, how to get help and leave, and a resumed session's last turns."""
     model = args.model or (session.model if session else None) or "auto"
-    lines = [f"Ponder chat · {model} · /help for commands, Ctrl-D to leave"]
+    mode = f" · knowledge: {args.knowledge}" if getattr(args, "knowledge", None) else ""
+    lines = [f"Ponder chat · {model}{mode} · /help for commands, Ctrl-D to leave"]
     if session is not None:
         lines.append(f"resumed session {session.name}: {len(session.turns)} turns")
         for turn in session.turns[-3:]:

@@ -21,7 +21,9 @@ def paint(banner: str, prompt: str) -> Callable[[], None]:
         fd = sys.stdin.fileno()
         saved = termios.tcgetattr(fd)
         quiet = termios.tcgetattr(fd)
-        quiet[0] &= ~(termios.ICRNL | termios.INLCR | termios.IGNCR)  # iflags: Enter stays \r, as prompt_toolkit reads it
+        quiet[0] &= ~(
+            termios.ICRNL | termios.INLCR | termios.IGNCR
+        )  # iflags: Enter stays \r, as prompt_toolkit reads it
         quiet[3] &= ~(termios.ECHO | termios.ICANON)  # lflags: keys wait, unseen, for prompt_toolkit
         termios.tcsetattr(fd, termios.TCSANOW, quiet)
     except (ImportError, OSError, ValueError):  # not a POSIX terminal: just print

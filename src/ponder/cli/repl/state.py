@@ -18,10 +18,13 @@ from ponder.cli.repl.output import Output
 from ponder.cli.repl.usage import UsageTotals
 
 if TYPE_CHECKING:
+    from llama_index.core.base.llms.types import ChatMessage
+
     from ponder.agents.agent import Agent
     from ponder.agents.result import RunResult
     from ponder.backends.base import Backend
     from ponder.config import PonderConfig
+    from ponder.knowledge.chat import KnowledgeChat
     from ponder.tools.base import Tool
 
 
@@ -43,6 +46,9 @@ class ChatState:
         self.show_steps: bool = self.interactive if steps is None else bool(steps)
         self.multiline = False
         self.config: PonderConfig | None = None
+        self.knowledge: str | None = getattr(args, "knowledge", None)
+        """The knowledge base of the knowledge chat mode (``--knowledge NAME``), if any."""
+        self.kchat: KnowledgeChat | None = None
         self.catalog: dict[str, Tool] = {}
         """Every tool that could be enabled (loaded with the agent, for /tools and completion)."""
         self.approver: InlineApprover | PipeApprover = (
@@ -77,8 +83,13 @@ class ChatState:
         self.notices.extend(registry.warnings)
         if self.session.tools is not None and not getattr(args, "tools", None):
             self.apply_tools(agent, self.session.tools)
-        if self.session.messages:
-            agent.memory.set(self.session.to_messages())
+        history = self.session.to_messages() if self.session.messages else []
+        if self.knowledge:
+            from ponder.cli.repl.knowledge import open_mode
+
+            self.kchat = open_mode(agent.backend, self.knowledge, config, history=history)
+        elif history:
+            agent.memory.set(history)
         with contextlib.suppress(ImportError):  # warm rich up while the user types
             import rich.live  # noqa: F401
             import rich.markdown  # noqa: F401
@@ -107,6 +118,32 @@ class ChatState:
         config = self.config or PonderConfig.model_validate({})
         return resolve_backend(spec, **backend_options(spec, config))
 
+    def history(self) -> list[ChatMessage]:
+        """The conversation the model sees (the agent's, or the knowledge chat's)."""
+        if self.kchat is not None:
+            return self.kchat.history
+        return self.agent().history
+
+    def set_history(self, messages: list[ChatMessage]) -> None:
+        if self.kchat is not None:
+            from ponder.cli.repl.knowledge import set_history
+
+            set_history(self.kchat, messages)
+        else:
+            self.agent().memory.set(messages)
+
+    def switch_backend(self, backend: Backend) -> None:
+        """Use another model from now on; the conversation is kept (in the knowledge mode too)."""
+        agent = self.agent()
+        old = agent.backend
+        agent.set_backend(backend)
+        if self.kchat is not None and self.knowledge:
+            from ponder.cli.repl.knowledge import open_mode
+
+            self.kchat = open_mode(backend, self.knowledge, self.config, history=self.kchat.history)
+        if old is not backend:
+            old.close()
+
     def model_name(self) -> str:
         agent = self.handle.agent
         if agent is not None:
@@ -125,7 +162,9 @@ class ChatState:
     def snapshot(self) -> sessions.SessionFile:
         agent = self.handle.agent
         if agent is not None:
-            self.session.messages = sessions.dump_messages(agent.history)
+            self.session.messages = sessions.dump_messages(
+                self.kchat.history if self.kchat else agent.history
+            )
             self.session.model = agent.backend.name
             self.session.tools = list(agent.tools)
         self.session.usage = self.usage.to_dict()

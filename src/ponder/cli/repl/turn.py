@@ -48,6 +48,10 @@ def run_turn(state: ChatState, task: str) -> Turn:
     """Ask the agent ``task`` and show its answer; the returned turn says how it went."""
     if not wait_for_agent(state):
         return Turn(task=task, answer=None, stop_reason="error")
+    if state.kchat is not None:
+        from ponder.cli.repl.knowledge_turn import run_knowledge_turn
+
+        return run_knowledge_turn(state, task)
     agent = state.agent()
     view = TurnView(state.out, show_steps=state.show_steps)
     if isinstance(state.approver, InlineApprover):

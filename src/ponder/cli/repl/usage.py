@@ -63,6 +63,11 @@ class UsageTotals:
         else:
             self.cost += cost
 
+    def add_turn(self, seconds: float) -> None:
+        """A turn whose tokens are not counted (the knowledge chat mode)."""
+        self.turns += 1
+        self.seconds += seconds
+
     def to_dict(self) -> dict[str, float]:
         return {k: float(v) for k, v in asdict(self).items()}
 

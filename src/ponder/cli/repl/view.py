@@ -70,13 +70,14 @@ class TurnView:
             if not self.answered and not self.failed:
                 self.out.note(f"no answer: {NO_ANSWER.get(reason, reason)}", style="yellow")
 
-    def cancelled(self) -> None:
+    def cancelled(self, *, kept: bool = True) -> None:
         """Ctrl-C: keep what was streamed on screen, and say the session goes on."""
         partial = self.text.strip()
         self._stop()
         if partial and self.live_enabled:
             self.out.note(partial)
-        self.out.note("⏹ cancelled; the question stays in the history (/retry asks it again)", style="yellow")
+        where = "the question stays in the history" if kept else "the session goes on"
+        self.out.note(f"⏹ cancelled; {where} (/retry asks it again)", style="yellow")
 
     def pause(self) -> None:
         """Clear the live region (before asking the user something)."""

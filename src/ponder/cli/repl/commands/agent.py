@@ -43,11 +43,8 @@ def model(state: ChatState, arg: str) -> Exit | None:
         return None
     with state.out.info.status(f"loading {arg}…", spinner="dots"):
         backend = state.resolve_backend(arg)
-    old = agent.backend
-    agent.set_backend(backend)
-    if old is not backend:
-        old.close()
-    state.out.note(f"model: {backend.name} (the conversation is kept: {len(agent.history)} messages)")
+    state.switch_backend(backend)
+    state.out.note(f"model: {backend.name} (the conversation is kept: {len(state.history())} messages)")
     state.autosave()
     return None
 
@@ -94,14 +91,46 @@ def tools(state: ChatState, arg: str) -> Exit | None:
     return None
 
 
-@command("knowledge", "/knowledge", "the knowledge bases (indexed documents) the chat can use")
+@command(
+    "knowledge",
+    "/knowledge [list | use NAME | drop NAME]",
+    "the knowledge bases; `use` gives the agent a search tool over one",
+    arguments=("list", "use", "drop"),
+)
 def knowledge_(state: ChatState, arg: str) -> Exit | None:
-    bases = knowledge.list_bases(state.config)
-    if not bases:
-        state.out.note("no knowledge bases yet: index documents with `ponder index PATH`")
+    verb, _, name = arg.partition(" ")
+    name = name.strip()
+    if verb in ("", "list"):
+        bases = knowledge.list_bases(state.config)
+        if not bases:
+            state.out.note("no knowledge bases yet: index documents with `ponder index PATH --name NAME`")
+            return None
+        agent = state.handle.agent
+        attached = {t.metadata.get("knowledge_base") for t in agent.tools.values()} if agent else set()
+        for base in bases:
+            mark = "✓" if base.name in attached or base.name == state.knowledge else " "
+            state.out.line(f"  {mark} {base.name:<16} {preview(base.description, 80)}")
+        state.out.note("give the agent a search tool over one with /knowledge use NAME")
         return None
-    for base in bases:
-        state.out.line(f"  {base.name:<18} {preview(base.description, 80)}")
+    if verb not in ("use", "drop") or not name:
+        raise InputError(f"/knowledge {arg}: expected list, use NAME or drop NAME", fix="/knowledge use docs")
+    if not wait_for_agent(state):
+        return None
+    agent = state.agent()
+    if verb == "use":
+        tool = knowledge.search_tool(name, state.config)
+        agent.tools[tool.name] = state.catalog[tool.name] = tool
+        state.out.note(f"the agent can now search '{name}' with {tool.name}")
+    else:
+        names = [n for n, t in agent.tools.items() if t.metadata.get("knowledge_base") == name]
+        if not names:
+            raise InputError(
+                f"no search tool over '{name}' is attached", fix="/knowledge lists the attached bases (✓)"
+            )
+        for tool_name in names:
+            agent.tools.pop(tool_name)
+        state.out.note(f"removed {', '.join(names)}")
+    state.autosave()
     return None
 
 
@@ -125,16 +154,15 @@ def retry(state: ChatState, arg: str) -> Exit | None:
         raise InputError("there is no question to retry yet", fix="ask something first")
     if not wait_for_agent(state):
         return None
-    agent = state.agent()
     last = state.session.turns.pop()
-    history = agent.history
+    history = state.history()
     starts = [
         i
         for i, m in enumerate(history)
         if getattr(m.role, "value", m.role) == "user" and m.content == last.task
     ]
     if starts:
-        agent.memory.set(history[: starts[-1]])
+        state.set_history(history[: starts[-1]])
     state.out.note(f"retrying: {preview(last.task, 80)}")
     run_turn(state, last.task)
     return None

@@ -79,7 +79,7 @@ def history(state: ChatState, arg: str) -> Exit | None:
 
     if not wait_for_agent(state):
         return None
-    messages = state.agent().history
+    messages = state.history()
     if not messages:
         state.out.note("the conversation is empty")
         return None

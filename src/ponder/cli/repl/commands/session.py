@@ -48,15 +48,12 @@ def load(state: ChatState, arg: str) -> Exit | None:
     if not wait_for_agent(state):
         return None
     agent = state.agent()
-    agent.memory.set(loaded.to_messages())
+    state.set_history(loaded.to_messages())
     if loaded.tools is not None:
         state.apply_tools(agent, loaded.tools)
     if loaded.model and loaded.model != agent.backend.name:
         try:
-            backend = state.resolve_backend(loaded.model)
-            old = agent.backend
-            agent.set_backend(backend)
-            old.close()
+            state.switch_backend(state.resolve_backend(loaded.model))
         except PonderError as exc:
             state.out.error(
                 f"kept {agent.backend.name}: cannot use the session's model {loaded.model}: {exc.message}",
@@ -64,7 +61,7 @@ def load(state: ChatState, arg: str) -> Exit | None:
             )
     state.flush_notices()
     state.out.note(
-        f"loaded {loaded.name}: {len(loaded.turns)} turns, {len(agent.history)} messages, model {agent.backend.name}"
+        f"loaded {loaded.name}: {len(loaded.turns)} turns, {len(state.history())} messages, model {agent.backend.name}"
     )
     show_recent(state, loaded)
     return None
