@@ -133,7 +133,9 @@ class Tool:
             parsed = self.args_model.model_validate(dict(arguments))
         except ValidationError as exc:
             raise ToolArgumentsError(self._explain(exc)) from None
-        return {k: getattr(parsed, k) for k in parsed.model_fields_set | _required(self.args_model)}
+        fields = self.args_model.model_fields
+        given = parsed.model_fields_set | _required(self.args_model)
+        return {fields[k].alias or k: getattr(parsed, k) for k in given}
 
     def invoke(self, arguments: Mapping[str, Any]) -> Any:
         """Run the tool with already validated arguments."""

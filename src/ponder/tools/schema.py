@@ -58,15 +58,25 @@ def model_from_json_schema(name: str, parameters: dict[str, Any]) -> type[BaseMo
     properties: dict[str, Any] = parameters.get("properties") or {}
     required = set(parameters.get("required") or [])
     fields: dict[str, Any] = {}
-    for prop, spec in properties.items():
+    for index, (prop, spec) in enumerate(properties.items()):
         spec = spec if isinstance(spec, dict) else {}
         annotation = python_type(spec)
         description = spec.get("description")
+        # Parameters named like '_from', 'class' or 'schema' cannot be pydantic field names:
+        # they get a safe field name and keep their own name as the alias the model writes.
+        field_name = prop if _usable_field_name(prop) else f"param_{index}"
+        alias = None if field_name == prop else prop
         if prop in required:
-            fields[prop] = (annotation, Field(..., description=description))
+            fields[field_name] = (annotation, Field(..., description=description, alias=alias))
         else:
-            fields[prop] = (annotation | None, Field(spec.get("default"), description=description))
+            fields[field_name] = (annotation | None, Field(spec.get("default"), description=description, alias=alias))
     return create_model(_model_name(name), __config__=ARGS_CONFIG, **fields)
+
+
+def _usable_field_name(name: str) -> bool:
+    import keyword
+
+    return name.isidentifier() and not name.startswith("_") and not keyword.iskeyword(name) and not hasattr(BaseModel, name)
 
 
 def clean_json_schema(model: type[BaseModel]) -> dict[str, Any]:
