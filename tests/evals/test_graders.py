@@ -63,6 +63,11 @@ def test_numeric_tolerance_absolute_and_relative() -> None:
     assert grade({"numeric": {"value": 1000, "relative": 0.01}}, ctx("roughly 1,009")).passed is True
 
 
+def test_numeric_failure_says_what_it_wanted_and_found() -> None:
+    outcome = grade({"numeric": {"value": 7006652}}, ctx("It is 7006653."))
+    assert outcome.reason == "expected 7006652 (±1e-06), found 7006653"
+
+
 def test_numeric_without_a_number_in_the_answer_fails_and_says_so() -> None:
     outcome = grade("numeric", ctx("I don't know", expected="36"))
     assert outcome.passed is False and "no number" in outcome.reason

@@ -87,5 +87,5 @@ def test_manifest_records_what_results_depend_on(tmp_path: Path) -> None:
     assert m["suite_digest"] == suite_from(ARITHMETIC_SUITE).digest
     assert m["model"] == "scripted:script" and m["backend"]["class"].endswith("ScriptedBackend")
     assert m["repeat"] == 2 and m["temperature"] == 0.0 and m["cache"] == "runs+responses"
-    assert "loop/system" in m["prompts"] and "judge/eval_judge" in m["prompts"]
+    assert "prompts/system" in m["prompts"] and "prompts/eval_judge" in m["prompts"]
     assert {"python", "ponder", "pydantic", "llama-index-core"} <= set(m["packages"])

@@ -45,7 +45,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     store = parser.add_argument_group("results and cache")
     store.add_argument("-o", "--out", type=Path, help="JSONL log written as runs finish (default: .ponder/evals/<suite>.jsonl)")
     store.add_argument("--resume", action="store_true", help="continue the run in --out: skip finished runs, redo errored ones")
-    store.add_argument("--no-cache", action="store_true", help="call the model for every request (the cache is still not read or written)")
+    store.add_argument("--no-cache", action="store_true", help="neither read nor write the cache: every request goes to the model")
     store.add_argument("--responses-only", action="store_true", help="cache model responses but re-run every case's loop and tools")
     store.add_argument("--cache-dir", type=Path, help="where the cache lives (default: .ponder/cache)")
     out = parser.add_argument_group("reports")
@@ -198,9 +198,13 @@ def _split(text: str | None) -> list[str] | None:
 
 
 def _console(*, stderr: bool) -> Console:
+    """A terminal's own width; 120 columns in CI logs and pipes (rich would assume 80) unless COLUMNS says."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False)
+    console = Console(stderr=stderr, highlight=False)
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console = Console(stderr=stderr, highlight=False, width=120)
+    return console
 
 
 def _consoles(args: argparse.Namespace) -> tuple[Console, bool]:

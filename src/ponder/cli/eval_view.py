@@ -65,6 +65,11 @@ class EvalProgress:
             self._progress = None
 
 
+def _short(text: str, width: int = 140) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
 def _pct(value: float | None) -> str:
     return "–" if value is None else f"{value:.0%}"
 
@@ -83,15 +88,17 @@ def render_report(console: Console, report: Report, *, verdict: Verdict | None =
     o = report.overall
     repeats = max(o.pass_at_k, default=1)
     table = Table(title=f"{report.name} · {report.model}", title_justify="left", show_lines=False)
-    for column, justify in (("case", "left"), ("tags", "left"), ("pass", "right"), ("95% CI", "right"), ("steps", "right"),
-                            ("tokens", "right"), ("s", "right"), ("why not", "left")):
-        table.add_column(column, justify=justify, overflow="fold" if column == "why not" else "ellipsis")  # type: ignore[arg-type]
+    table.add_column("case", no_wrap=True)
+    table.add_column("tags", no_wrap=True, overflow="ellipsis", max_width=24)
+    for column in ("pass", "95% CI", "steps", "tokens", "s"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("why not", ratio=1, overflow="fold")
     for c in report.cases:
         passes = f"{c.passed}/{c.graded}" if c.graded else ("skipped" if c.skipped else "–")
         if c.errors:
             passes += f" [bold red]+{c.errors}![/]"
         table.add_row(c.id, ",".join(c.tags), passes, _ci(c), _num(c.mean_steps), _num(c.mean_tokens, 0), _num(c.mean_seconds),
-                      c.reason[:160])
+                      _short(c.reason))
     console.print(table)
     if len(report.tags) > 1:
         tags = Table(title="by tag", title_justify="left")

@@ -129,11 +129,20 @@ def loop_fingerprint() -> str:
     return digest([(str(f.relative_to(root)), file_digest(str(f))) for f in files])
 
 
+@lru_cache(maxsize=1)
+def prompt_names() -> tuple[str, ...]:
+    """Every prompt Ponder ships (``ponder/prompts/*.md``)."""
+    from importlib import resources
+
+    folder = resources.files("ponder.prompts")
+    return tuple(sorted(p.name[:-3] for p in folder.iterdir() if p.name.endswith(".md")))
+
+
 def run_context(backend: Backend, prompts_dir: Path | None = None) -> str:
     """The part of a run key shared by every case of a run (model, loop prompts, loop code)."""
     from ponder import prompts
 
-    loop_prompts = {name: prompts.load(name, prompts_dir) for name in prompts.NAMES}
+    loop_prompts = {name: prompts.load(name, prompts_dir) for name in prompt_names()}
     return digest({"model": backend_identity(backend), "prompts": loop_prompts, "loop": loop_fingerprint()})
 
 

@@ -57,11 +57,9 @@ def _dist_version(dist: str) -> str:
 
 def prompt_hashes(suite: Suite) -> dict[str, str]:
     from ponder import prompts
-    from ponder.evals.graders.judge import load_prompt
+    from ponder.evals.fingerprints import prompt_names
 
-    hashes = {f"loop/{name}": _sha(prompts.load(name)) for name in prompts.NAMES}
-    hashes["judge/eval_judge"] = _sha(load_prompt("eval_judge"))
-    hashes["judge/eval_judge_reask"] = _sha(load_prompt("eval_judge_reask"))
+    hashes = {f"prompts/{name}": _sha(prompts.load(name)) for name in prompt_names()}
     if suite.system_prompt:
         hashes["suite/system_prompt"] = _sha(suite.system_prompt)
     for case in suite.cases:

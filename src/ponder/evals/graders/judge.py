@@ -9,7 +9,6 @@ about the agent.
 from __future__ import annotations
 
 import re
-from importlib import resources
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -26,13 +25,10 @@ _NEGATION = re.compile(r"\b(not|no|never|doesn't|does not|isn't|cannot|can't)\b"
 
 
 def load_prompt(name: str) -> str:
-    """A prompt file; a user override folder wins (``PONDER_PROMPTS_DIR``), like the loop's prompts."""
+    """A prompt file of ``ponder/prompts``; a user override folder wins (``PONDER_PROMPTS_DIR``)."""
     from ponder import prompts
 
-    try:
-        return prompts.load(name)
-    except KeyError:  # not (yet) in ponder.prompts.NAMES: read the packaged file directly
-        return resources.files("ponder.prompts").joinpath(f"{name}.md").read_text(encoding="utf-8").strip()
+    return prompts.load(name)
 
 
 def parse_verdict(text: str) -> bool | None:

@@ -26,6 +26,11 @@ def extract_numbers(text: str) -> list[float]:
     return found
 
 
+def fmt(value: float) -> str:
+    """7006652 rather than 7.00665e+06; 0.1 rather than 0.1000000001."""
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.10g}"
+
+
 class NumericGrader(Grader):
     """A number in the answer equals the value (or ``expected``) within ``tolerance``.
 
@@ -44,13 +49,13 @@ class NumericGrader(Grader):
         want = self._target(ctx)
         numbers = extract_numbers(ctx.answer)
         if not numbers:
-            return GradeResult.fail(f"no number in the answer (expected {want:g})")
+            return GradeResult.fail(f"no number in the answer (expected {fmt(want)})")
         candidates = {"last": numbers[-1:], "first": numbers[:1], "any": numbers}[self.pick]
         for got in candidates:
             if self._close(got, want):
-                return GradeResult.ok(f"{got:g} ≈ {want:g}")
-        shown = ", ".join(f"{n:g}" for n in candidates)
-        return GradeResult.fail(f"expected {want:g} (±{self._allowed(want):g}), found {shown}")
+                return GradeResult.ok(f"{fmt(got)} ≈ {fmt(want)}")
+        shown = ", ".join(fmt(n) for n in candidates)
+        return GradeResult.fail(f"expected {fmt(want)} (±{fmt(self._allowed(want))}), found {shown}")
 
     def _target(self, ctx: GradeContext) -> float:
         if self.value is not None:

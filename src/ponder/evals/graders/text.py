@@ -89,7 +89,7 @@ class RegexGrader(Grader):
         pattern = _expected_text(ctx, self.pattern, self.kind)
         flags = re.IGNORECASE if self.ignore_case else 0
         match = re.fullmatch(pattern, ctx.answer.strip(), flags) if self.full else re.search(pattern, ctx.answer, flags)
-        return GradeResult.check(match is not None, f"answer does not match /{pattern}/: {_preview(ctx.answer)!r}")
+        return GradeResult.check(match is not None, f"answer does not match /{_preview(pattern, 40)}/: {_preview(ctx.answer)!r}")
 
 
 GRADERS = (ExactGrader, ContainsGrader, NotContainsGrader, RegexGrader)
