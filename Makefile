@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.ponder-installed
 
-.PHONY: setup demo test test-quick lint bench
+.PHONY: setup demo test test-quick lint smoke
 
 setup: $(STAMP)
 
@@ -19,14 +19,21 @@ $(STAMP): pyproject.toml Makefile
 
 demo: setup
 	$(VENV)/bin/ponder run --steps --model local:qwen2.5-coder-1.5b \
-	  "A train leaves at 09:40 and the trip takes 187 minutes. Use the calculator to find how many hours and minutes that is, then say when it arrives."
+	  "A warehouse has 1284 boxes of 36 widgets each and ships 9875 widgets. How many widgets are left? Use the calculator."
 
 lint: setup
 	$(PY) -m ruff check src tests benchmarks
 	$(PY) -m mypy
 
-test: setup lint
+# The gated smoke eval first, so that pytest's summary is the last thing CI prints.
+test: setup lint smoke
 	$(PY) -m pytest || [ $$? -eq 5 ]
+
+# The smoke eval on the embedded model, gated: CI fails if the agent's score drops below the bar.
+smoke: setup
+	$(VENV)/bin/ponder index docs/knowledge-base --name ponder-docs
+	$(VENV)/bin/ponder eval evals/smoke.yaml --model local:qwen2.5-coder-1.5b --min-score 0.6 \
+	  --junit .ponder/smoke-junit.xml --markdown .ponder/smoke.md
 
 test-quick: setup
 	$(PY) -m pytest -m "not slow"
