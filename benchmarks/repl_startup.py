@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 from tests.cli.terminal import PROMPT, Terminal  # noqa: E402  (the same emulator the tests use)
 
 LOCAL = "local:qwen2.5-coder-1.5b"
-NOT_TEXT = set("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏▍… ")
+NOT_TEXT = set("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏▍")
 """Spinner frames and the streaming cursor: not model text."""
 
 
@@ -92,11 +92,10 @@ def first_token(term: Terminal, question: str, timeout: float = 900) -> float:
 
 
 def _is_model_text(line: str) -> bool:
-    stripped = line.strip()
-    if not stripped or stripped.startswith(("thinking", "loading")):
-        return False
-    stripped = stripped.replace("thinking…", "").replace("loading", "")
-    return any(ch not in NOT_TEXT for ch in stripped)
+    """A line of model text: not blank, not a spinner with its status ("thinking…", "loading …"),
+    not the prompt's bottom bar (still on screen for a moment after Enter)."""
+    visible = "".join(ch for ch in line if ch not in NOT_TEXT).strip()
+    return bool(visible) and not visible.startswith(("thinking", "loading")) and not visible.endswith("/help")
 
 
 def local_available() -> str | None:

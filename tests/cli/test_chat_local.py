@@ -33,3 +33,20 @@ def test_a_real_conversation_with_a_tool_call_on_the_embedded_model() -> None:
         assert "cost         $0.0000" in term.output_of("/usage")
     finally:
         term.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_local_model_missing() is not None, reason=str(_local_model_missing()))
+def test_leaving_while_the_model_warms_up_exits_cleanly() -> None:
+    """Ctrl-D while llama.cpp loads the model or reads the prompt in the background: exit 0, no crash."""
+    import time
+
+    for seconds in (1.0, 8.0):
+        term = start_chat("-m", "local:qwen2.5-coder-1.5b")
+        try:
+            time.sleep(seconds)
+            term.ctrl_d()
+            assert term.exit_status(timeout=120) == 0
+            assert term.child.signalstatus is None
+        finally:
+            term.close()

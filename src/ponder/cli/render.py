@@ -10,6 +10,11 @@ if TYPE_CHECKING:
     from ponder.agents.events import Event
 
 
+def plural(count: int, word: str) -> str:
+    """``1 step``, ``2 steps``."""
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def preview(text: str, width: int = 200) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= width else flat[: width - 1] + "…"
@@ -53,6 +58,6 @@ class StepPrinter:
         elif isinstance(event, ev.RunFinished):
             r = event.result
             c.print(
-                f"[dim]■ {r.stop_reason.value} · {r.steps} steps · {len(r.trajectory)} tool calls · "
+                f"[dim]■ {r.stop_reason.value} · {plural(r.steps, 'step')} · {plural(len(r.trajectory), 'tool call')} · "
                 f"{r.usage.prompt_tokens}+{r.usage.completion_tokens} tokens · {r.seconds:.1f}s[/dim]"
             )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 
+from ponder.cli.repl import warmup
 from ponder.cli.repl.line import handle_line
 from ponder.cli.repl.output import Output
 from ponder.cli.repl.prompt import PROMPT, build_prompt
@@ -31,6 +32,7 @@ def run_repl(args: argparse.Namespace, session: SessionFile | None) -> int:
         if not keep_going:
             break
     _farewell(state)
+    warmup.leave_if_running(0, state.warming, state.handle.thread)
     return 0
 
 
@@ -39,5 +41,5 @@ def _farewell(state: ChatState) -> None:
     if state.session.turns:
         state.autosave()
         print(f"session saved as {state.session.name}; `ponder chat --resume` continues it", flush=True)
-    if agent is not None:
+    if agent is not None and not (state.warming and state.warming.is_alive()):
         agent.backend.close()

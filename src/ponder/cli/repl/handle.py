@@ -25,10 +25,11 @@ class AgentHandle:
         self._agent: Agent | None = None
         self._error: BaseException | None = None
         self._thread: threading.Thread | None = None
+        self._replaced = False
 
     def start(self) -> None:
-        """Start building (once); later calls do nothing."""
-        if self._thread is None:
+        """Start building (once); later calls, or calls after ``replace``, do nothing."""
+        if self._thread is None and not self._replaced:
             self._thread = threading.Thread(target=self._run, name="ponder-agent-build", daemon=True)
             self._thread.start()
 
@@ -43,9 +44,14 @@ class AgentHandle:
                 self._on_done()
 
     @property
+    def thread(self) -> threading.Thread | None:
+        """The building thread (None before ``start``)."""
+        return self._thread
+
+    @property
     def status(self) -> str:
         """``idle``, ``loading``, ``ready`` or ``failed``."""
-        if self._thread is None:
+        if self._thread is None and not self._replaced:
             return "idle"
         if not self._done.is_set():
             return "loading"
@@ -75,5 +81,4 @@ class AgentHandle:
         self._agent = agent
         self._error = None
         self._done.set()
-        if self._thread is None:
-            self._thread = threading.current_thread()
+        self._replaced = True

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Iterable
 
+from ponder.cli.repl import warmup
 from ponder.cli.repl.line import handle_line
 from ponder.cli.repl.output import Output
 from ponder.cli.repl.sessions import SessionFile
@@ -36,6 +37,8 @@ def run_pipe(args: argparse.Namespace, session: SessionFile | None, lines: Itera
         if turn is not None and turn.answer is None:
             unanswered += 1
     agent = state.handle.agent
+    code = 0 if unanswered == 0 else 1
+    warmup.leave_if_running(code, state.warming, state.handle.thread)
     if agent is not None:
         agent.backend.close()
-    return 0 if unanswered == 0 else 1
+    return code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import TYPE_CHECKING
 
 from prompt_toolkit import PromptSession
@@ -21,6 +22,10 @@ PROMPT = "› "
 
 
 def build_prompt(state: ChatState) -> PromptSession[str]:
+    # No cursor-position requests: while the embedded model loads on every core, the terminal's
+    # answer can come late, and prompt_toolkit would then warn that the terminal lacks CPR and
+    # echo the stray answer. The prompt needs no CPR: the menu space is reserved anyway.
+    os.environ.setdefault("PROMPT_TOOLKIT_NO_CPR", "1")
     multiline = Condition(lambda: state.multiline)
     bindings = KeyBindings()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -49,6 +50,8 @@ class ChatState:
         self.knowledge: str | None = getattr(args, "knowledge", None)
         """The knowledge base of the knowledge chat mode (``--knowledge NAME``), if any."""
         self.kchat: KnowledgeChat | None = None
+        self.warming: threading.Thread | None = None
+        """The embedded model's warm-up (load, then read the prompt's prefix), if one runs."""
         self.catalog: dict[str, Tool] = {}
         """Every tool that could be enabled (loaded with the agent, for /tools and completion)."""
         self.approver: InlineApprover | PipeApprover = (
@@ -76,9 +79,8 @@ class ChatState:
         agent = build_agent(args, config=config, quiet=True)
         self.approver.base = approver(args, config)
         agent.approve = self.approver
-        registry = load_registry(
-            config=config, mcp=False
-        )  # MCP servers were started by build_agent if needed
+        # every tool that /tools could enable (MCP servers were started by build_agent if needed)
+        registry = load_registry(config=config, mcp=False)
         self.catalog = {**registry.tools, **agent.tools}
         self.notices.extend(registry.warnings)
         if self.session.tools is not None and not getattr(args, "tools", None):
@@ -90,6 +92,9 @@ class ChatState:
             self.kchat = open_mode(agent.backend, self.knowledge, config, history=history)
         elif history:
             agent.memory.set(history)
+        from ponder.cli.repl import warmup
+
+        self.warming = warmup.start(agent, knowledge_mode=self.kchat is not None)
         with contextlib.suppress(ImportError):  # warm rich up while the user types
             import rich.live  # noqa: F401
             import rich.markdown  # noqa: F401
@@ -134,8 +139,11 @@ class ChatState:
 
     def switch_backend(self, backend: Backend) -> None:
         """Use another model from now on; the conversation is kept (in the knowledge mode too)."""
+        from ponder.cli.repl import warmup
+
         agent = self.agent()
         old = agent.backend
+        warmup.wait(self.warming)  # never close a model that is still being warmed
         agent.set_backend(backend)
         if self.kchat is not None and self.knowledge:
             from ponder.cli.repl.knowledge import open_mode

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from ponder.cli.render import plural
 from ponder.cli.repl.commands.base import Exit, command
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def trace_lines(result: RunResult) -> list[str]:
     lines = [
         f"task: {result.task}",
         f"model {result.model} · protocol {result.protocol} · stopped: {result.stop_reason.value} · "
-        f"{result.steps} steps · {u.prompt_tokens}+{u.completion_tokens} tokens · {result.seconds:.2f}s",
+        f"{plural(result.steps, 'step')} · {u.prompt_tokens}+{u.completion_tokens} tokens · {result.seconds:.2f}s",
     ]
     if result.error:
         lines.append(f"error: {result.error}")
