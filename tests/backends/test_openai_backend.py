@@ -179,6 +179,31 @@ def test_a_server_that_cannot_stream_with_tools_is_asked_without_streaming(
     assert sent[2]["messages"][-1] == {"role": "tool", "content": "391", "tool_call_id": "call_1"}
 
 
+def test_an_empty_stream_with_tools_is_a_refusal_to_stream_them(monkeypatch: pytest.MonkeyPatch) -> None:
+    # llama-cpp-python 0.3.36's chatml-function-calling, once the model picks a tool: HTTP 200,
+    # an SSE ping, and the end of the stream.
+    with FakeOpenAIServer() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        server.enqueue(
+            Reply(raw=": ping - 2026-11-22 10:35:15\n\n"),
+            Reply(calls=[Call("calculator", {"expression": "17 * 23"}, id="call_1")]),
+            "17 * 23 = 391.",
+        )
+        backend = create("qwen2.5-coder", max_retries=0)
+        result = Agent(backend, tools=[calculator]).run("What is 17 * 23?")
+        sent = server.posted("/chat/completions")
+    assert result.answer == "17 * 23 = 391."
+    assert [t.output for t in result.trajectory] == ["391"]
+    assert [r["stream"] for r in sent] == [True, False, False]
+    assert backend.capabilities.streaming_with_tools is False
+
+
+def test_an_empty_stream_without_tools_is_an_error(openai_server: FakeOpenAIServer, backend: OpenAIBackend) -> None:
+    openai_server.enqueue(Reply(raw=": ping\n\n"))
+    with pytest.raises(BackendError, match="ended its streamed answer without sending anything"):
+        drain(backend, ask("hi"))
+
+
 def test_streaming_with_tools_can_be_turned_off(
     openai_server: FakeOpenAIServer, backend: OpenAIBackend
 ) -> None:

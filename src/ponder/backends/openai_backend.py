@@ -30,7 +30,13 @@ from ponder.backends.base import (
     Usage,
 )
 from ponder.backends.native import assistant_message, estimate_usage, parse_arguments, translate_errors
-from ponder.backends.openai_errors import OPENAI_API, Endpoint, refuses_streaming_tools, translate
+from ponder.backends.openai_errors import (
+    OPENAI_API,
+    EmptyStream,
+    Endpoint,
+    refuses_streaming_tools,
+    translate,
+)
 from ponder.backends.openai_http import AsyncCompatibleClient, CompatibleClient
 from ponder.errors import BackendAuthError, BackendError, ConfigError
 
@@ -150,7 +156,14 @@ class OpenAIBackend(Backend):
         try:
             with self._http.capture() as opened:
                 first = next(items, None)  # sends the request
-            for chunk in itertools.chain([first] if first is not None else [], items):
+            if first is None:
+                for response in opened:  # the server hangs up next: a reused connection would fail
+                    _drop_connection(response)
+                raise EmptyStream(
+                    f"{self.endpoint.where} ended its streamed answer without sending anything",
+                    fix="retry; if it keeps happening with tools, pass streaming_with_tools=False",
+                )
+            for chunk in itertools.chain([first], items):
                 delta = _read_chunk(chunk, collected)
                 if delta:
                     shown, done = guard.feed(delta)
@@ -253,6 +266,16 @@ def _read_chunk(chunk: ChatResponse, collected: _Collected) -> str:
                 call.name = call.name or delta.function.name or ""
                 call.arguments += delta.function.arguments or ""
     return chunk.delta or ""
+
+
+def _drop_connection(response: Any) -> None:
+    """Close the socket under ``response`` so the pool discards its connection instead of reusing it.
+
+    ``network_stream`` is httpcore's documented response extension for the connection's stream.
+    """
+    stream = getattr(response, "extensions", {}).get("network_stream")
+    if stream is not None:
+        stream.close()
 
 
 def _usage(raw: Any) -> Usage | None:

@@ -82,10 +82,21 @@ def translate(exc: Exception, endpoint: Endpoint) -> BackendError | None:
     return None
 
 
+class EmptyStream(BackendError):
+    """The server ended a streamed answer without sending a single chunk (OpenAI always sends one)."""
+
+
 def refuses_streaming_tools(exc: BaseException) -> bool:
-    """llama.cpp's ``chatml-function-calling`` answers a streamed request with tools with HTTP 500."""
+    """Did the server refuse to stream while tools are offered?
+
+    llama.cpp's ``chatml-function-calling`` cannot stream a tool call. Its server (llama-cpp-python
+    0.3.36) answers HTTP 200 and then ends the stream with nothing in it once the model picks a
+    tool; other versions answer HTTP 500 with a message about streaming.
+    """
     import openai
 
+    if isinstance(exc, EmptyStream):
+        return True
     cause = exc.__cause__ if isinstance(exc, BackendError) else exc
     return isinstance(cause, openai.APIStatusError) and "stream" in server_message(cause).lower()
 
