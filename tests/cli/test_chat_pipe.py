@@ -69,3 +69,8 @@ def test_the_prompt_path_does_not_import_llama_index() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_double_slash_sends_a_message_that_starts_with_a_slash() -> None:
+    done = pipe_chat("//etc/hosts is a file\n", "-m", "scripted:echo")
+    assert done.stdout == "You said: /etc/hosts is a file\n"

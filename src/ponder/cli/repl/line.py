@@ -13,20 +13,25 @@ if TYPE_CHECKING:
 
 def handle_line(state: ChatState, text: str) -> tuple[bool, Turn | None]:
     """Run ``text``; returns (keep going, the turn if it was a message)."""
-    from ponder.cli.repl.commands import EXIT, dispatch, is_command
-    from ponder.cli.repl.turn import report_bug, run_turn
+    from ponder.cli.repl.turn import report_bug
 
     line = text.strip()
     if not line:
         return True, None
+    command = line.startswith("/") and not line.startswith("//")  # '//' sends a literal '/'
+
     try:
-        if is_command(line):
+        if command:
+            from ponder.cli.repl.commands import EXIT, dispatch
+
             return dispatch(state, line) is not EXIT, None
+        from ponder.cli.repl.turn import run_turn
+
         return True, run_turn(state, line[1:] if line.startswith("//") else line)
     except PonderError as exc:
         state.out.error(exc.message, exc.fix)
     except KeyboardInterrupt:
         state.out.note("cancelled")
     except Exception as exc:
-        report_bug(state, exc, line.split()[0] if is_command(line) else "this turn")
+        report_bug(state, exc, line.split()[0] if command else "this turn")
     return True, None

@@ -15,12 +15,7 @@ from ponder.errors import InputError
 if TYPE_CHECKING:
     from ponder.cli.repl.state import ChatState
 
-__all__ = ["COMMANDS", "EXIT", "Command", "Exit", "dispatch", "is_command", "unique_commands"]
-
-
-def is_command(line: str) -> bool:
-    """A line is a command when it starts with '/' (and not '//', which sends a literal '/')."""
-    return line.startswith("/") and not line.startswith("//")
+__all__ = ["COMMANDS", "EXIT", "Command", "Exit", "dispatch", "unique_commands"]
 
 
 def dispatch(state: ChatState, line: str) -> Exit | None:
