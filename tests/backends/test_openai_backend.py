@@ -198,7 +198,9 @@ def test_an_empty_stream_with_tools_is_a_refusal_to_stream_them(monkeypatch: pyt
     assert backend.capabilities.streaming_with_tools is False
 
 
-def test_an_empty_stream_without_tools_is_an_error(openai_server: FakeOpenAIServer, backend: OpenAIBackend) -> None:
+def test_an_empty_stream_without_tools_is_an_error(
+    openai_server: FakeOpenAIServer, backend: OpenAIBackend
+) -> None:
     openai_server.enqueue(Reply(raw=": ping\n\n"))
     with pytest.raises(BackendError, match="ended its streamed answer without sending anything"):
         drain(backend, ask("hi"))
