@@ -5,8 +5,16 @@
 
 Each case's BFCL functions become tools that record their calls (``ponder.evals.bfcl``); Ponder's
 ``Agent`` gets them as Ponder tools, the stock ``ReActAgent`` and ``FunctionAgent`` as the same
-tools' LlamaIndex ``FunctionTool``s, all on the one loaded model (``backend.llm`` for the stock
-agents). The recorded calls are graded with BFCL's AST rules, whoever made them.
+tools' LlamaIndex ``FunctionTool``s. The recorded calls are graded with BFCL's AST rules, whoever
+made them.
+
+Ponder and ``ReActAgent`` run on the one loaded model (``backend.llm`` for ReAct: a plain LLM with
+the GGUF's own chat template). ``FunctionAgent`` needs a function-calling LLM, which an in-process
+GGUF is not: on ``local:`` the script starts llama.cpp's OpenAI server on the same GGUF with
+``--chat_format chatml-function-calling`` on 127.0.0.1 (``benchmarks/llama_server.py``, a copy of
+the tests' helper), gives ``FunctionAgent`` the ``openai:`` backend's ``OpenAILike`` pointed at it
+(which sends ``content: ""`` where LlamaIndex sends ``null``: that server refuses ``null``), and
+stops the server at the end. That is how DESIGN.md measured the stock ``FunctionAgent``.
 
 Every case ends in one verdict: ``ok`` or a failure kind. The grade of the recorded calls comes
 first (``wrong_function``, ``wrong_arguments``, ``wrong_count``); when no call reached a tool,
@@ -33,6 +41,10 @@ from ponder.backends.base import Backend
 from ponder.evals.bfcl import BfclCall, BfclCase, grade, load_cases, tools_for
 
 AGENTS = ("ponder", "react", "function")
+FUNCTION_CHAT_FORMAT = "chatml-function-calling"
+FUNCTION_SYSTEM_PROMPT = "You are a helpful assistant."
+"""chatml-function-calling lists the tools inside the system message: without one the model never sees them."""
+FUNCTION_N_CTX = 4096
 KINDS = ("no_call", "wrong_function", "wrong_arguments", "wrong_count", "parse_error", "timeout", "crash")
 
 
@@ -124,10 +136,19 @@ async def _run_stock(
     from workflows.errors import WorkflowRuntimeError, WorkflowTimeoutError
 
     names = {t.metadata.name for t in tools}
-    cls = ReActAgent if kind == "react" else FunctionAgent
     run = Run()
     try:
-        agent = cls(tools=list(tools), llm=backend.llm, timeout=timeout)
+        agent: ReActAgent | FunctionAgent
+        if kind == "react":
+            agent = ReActAgent(tools=list(tools), llm=backend.llm, timeout=timeout)
+        else:  # llama.cpp's chatml-function-calling cannot stream a tool call (it ends the stream empty)
+            agent = FunctionAgent(
+                tools=list(tools),
+                llm=backend.llm,
+                timeout=timeout,
+                system_prompt=FUNCTION_SYSTEM_PROMPT,
+                streaming=False,
+            )
         handler = agent.run(user_msg=case.prompt, max_iterations=max_steps)
         async for event in handler.stream_events():
             if isinstance(event, AgentOutput) and event.retry_messages:
@@ -227,6 +248,50 @@ def resolve(spec: str) -> Backend:
     return resolve_backend(spec)
 
 
+def serve_function_calling(backend: Backend) -> Any:
+    """llama.cpp's OpenAI server with ``chatml-function-calling`` on ``backend``'s GGUF, started.
+
+    None when ``FunctionAgent`` can run on ``backend`` itself (its LLM calls functions: ``openai:``,
+    ``ollama:``) or when there is no GGUF to serve (each case then records FunctionAgent's crash).
+    """
+    from ponder.backends.local import LocalBackend
+
+    if backend.llm.metadata.is_function_calling_model or not isinstance(backend, LocalBackend):
+        return None
+    from ponder.backends.local_files import resolve_model_path
+
+    gguf = resolve_model_path(backend.model)
+    server = _llama_server_module().LlamaServer(
+        gguf, chat_format=FUNCTION_CHAT_FORMAT, alias=gguf.stem, n_ctx=FUNCTION_N_CTX
+    )
+    return server.start()
+
+
+def served_backend(server: Any, *, timeout: float) -> Backend:
+    """A fresh ``openai:`` backend on ``server``, one per case.
+
+    Each case runs in its own event loop (``asyncio.run``), and httpx's async connections cannot
+    outlive the loop that opened them: a shared client fails the next case with a connection error.
+    """
+    from ponder.backends.openai_backend import PLACEHOLDER_KEY, create
+
+    return create(
+        server.alias, base_url=server.base_url, api_key=PLACEHOLDER_KEY, max_retries=0, timeout=timeout
+    )
+
+
+def _llama_server_module() -> Any:
+    """``benchmarks/llama_server.py``, whether this file runs as a script or is loaded by the tests."""
+    import importlib.util
+
+    path = Path(__file__).with_name("llama_server.py")
+    spec = importlib.util.spec_from_file_location("bfcl_llama_server", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
     parser.add_argument(
@@ -258,31 +323,51 @@ def main(argv: Sequence[str] | None = None) -> int:
     cases = [case for category in categories for case in load_cases(category, limit=args.limit)]
     backend = resolve(args.model)
     load = getattr(backend, "load", None)
-    if callable(load):  # load the weights before the clock starts, so the first case is not charged for it
-        started = time.perf_counter()
+    if callable(load) and {"ponder", "react"} & set(agents):
+        started = time.perf_counter()  # load the weights before the clock starts: no case is charged for it
         load()
         print(f"loaded {backend.name} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
-    if "function" in agents and not backend.llm.metadata.is_function_calling_model:
-        print(
-            f"note: {type(backend.llm).__name__} is not a function-calling LLM; FunctionAgent will crash",
-            file=sys.stderr,
-        )
+    server = None
+    if "function" in agents:
+        started = time.perf_counter()
+        server = serve_function_calling(backend)
+        if server is not None:
+            print(
+                f"function: llama.cpp's server ({FUNCTION_CHAT_FORMAT}) at {server.base_url}, "
+                f"up in {time.perf_counter() - started:.1f}s",
+                file=sys.stderr,
+            )
+        elif not backend.llm.metadata.is_function_calling_model:
+            print(
+                f"note: {type(backend.llm).__name__} is not a function-calling LLM; FunctionAgent will crash",
+                file=sys.stderr,
+            )
 
     outcomes: list[Outcome] = []
-    with args.out.open("w", encoding="utf-8") as out:
-        for number, case in enumerate(cases, 1):
-            for agent in agents:  # case by case, so every agent meets the model in the same state
-                outcome = run_case(agent, case, backend, max_steps=args.max_steps, timeout=args.timeout)
-                outcomes.append(outcome)
-                out.write(json.dumps(asdict(outcome), ensure_ascii=False, default=str) + "\n")
-                out.flush()
-                mark = "ok" if outcome.ok else outcome.kind
-                print(
-                    f"[{number}/{len(cases)}] {case.id} {agent}: {mark} ({outcome.seconds:.1f}s)",
-                    file=sys.stderr,
-                )
+    try:
+        with args.out.open("w", encoding="utf-8") as out:
+            for number, case in enumerate(cases, 1):
+                for agent in agents:  # case by case, so every agent meets the model in the same state
+                    served = agent == "function" and server is not None
+                    on = served_backend(server, timeout=args.timeout) if served else backend
+                    outcome = run_case(agent, case, on, max_steps=args.max_steps, timeout=args.timeout)
+                    if served:
+                        on.close()
+                    outcomes.append(outcome)
+                    out.write(json.dumps(asdict(outcome), ensure_ascii=False, default=str) + "\n")
+                    out.flush()
+                    mark = "ok" if outcome.ok else outcome.kind
+                    print(
+                        f"[{number}/{len(cases)}] {case.id} {agent}: {mark} ({outcome.seconds:.1f}s)",
+                        file=sys.stderr,
+                    )
+    finally:
+        if server is not None:
+            server.stop()
+    via = f"; function: openai:{server.alias} via {FUNCTION_CHAT_FORMAT}" if server is not None else ""
     print(
-        f"\nBFCL, {backend.name}, max {args.max_steps} steps, {args.timeout:g}s per case; per-case results: {args.out}\n"
+        f"\nBFCL, {backend.name}{via}, max {args.max_steps} steps, {args.timeout:g}s per case; "
+        f"per-case results: {args.out}\n"
     )
     print(table(outcomes, agents, categories))
     return 0
