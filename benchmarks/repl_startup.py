@@ -8,7 +8,8 @@ Runs the real ``ponder chat`` in a pseudo-terminal (pexpect) behind a VT100 emul
   that moment echoed by the line editor (prompt_toolkit running: the prompt is usable).
 - first token on the embedded model: a question typed as soon as the prompt shows (cold: the
   model is still loading) and a second one (warm), each timed from Enter to the first character
-  of model text on screen. Skipped with a message when the embedded model is not installed.
+  of model text on screen; with the background warm-up and without (``PONDER_NO_WARMUP=1``).
+  Skipped with a message when the embedded model is not installed.
 
     .venv/bin/python benchmarks/repl_startup.py [--runs 7] [--no-local]
 """
@@ -38,8 +39,8 @@ def ponder() -> list[str]:
     return [str(script)] if script.exists() else [sys.executable, "-m", "ponder.cli.main"]
 
 
-def env(data: str) -> dict[str, str]:
-    return dict(os.environ, XDG_DATA_HOME=data, TERM="xterm-256color")
+def env(data: str, **extra: str) -> dict[str, str]:
+    return dict(os.environ, XDG_DATA_HOME=data, TERM="xterm-256color", **extra)
 
 
 def launch_to_prompt(model: str, data: str) -> tuple[float, float]:
@@ -119,6 +120,9 @@ def main() -> int:
     parser.add_argument(
         "--no-local", action="store_true", help="skip everything that loads the embedded model"
     )
+    parser.add_argument(
+        "--typing", type=float, default=30.0, help="seconds a user takes to type the first question"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data:
         print(f"load average: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
@@ -129,18 +133,25 @@ def main() -> int:
             print(f"embedded model: skipped ({missing})")
             return 0
         report(LOCAL, [launch_to_prompt(LOCAL, data) for _ in range(max(3, args.runs // 2))])
-        term = Terminal([*ponder(), "chat", "-m", LOCAL, "--tools", "calculator"], env=env(data))
-        try:
-            term.ready(timeout=30)
-            cold = first_token(term, "Say hello in five words.")
-            warm = first_token(term, "Now say goodbye in five words.")
-        finally:
-            term.close()
-        print(
-            f"first streamed token, first question typed at the prompt (model loading in the background): {cold:.2f} s"
-        )
-        print(f"first streamed token, next question (model loaded, KV cache warm): {warm:.2f} s")
+        for label, extra in (("warm-up on", {}), ("PONDER_NO_WARMUP=1", {"PONDER_NO_WARMUP": "1"})):
+            for pause in (0.0, args.typing):
+                print(f"[{label}] {first_tokens(data, extra, pause)}", flush=True)
     return 0
+
+
+def first_tokens(data: str, extra: dict[str, str], pause: float) -> str:
+    """One session: the first question after ``pause`` seconds, then (after a pause) a second one."""
+    term = Terminal([*ponder(), "chat", "-m", LOCAL, "--tools", "calculator"], env=env(data, **extra))
+    try:
+        term.ready(timeout=30)
+        time.sleep(pause)  # the user typing the first question
+        cold = first_token(term, "Say hello in five words.")
+        warm = first_token(term, "Now say goodbye in five words.") if pause else None
+    finally:
+        term.close()
+    when = "typed at once" if not pause else f"sent {pause:.0f} s after the prompt"
+    text = f"first streamed token, first question {when}: {cold:.2f} s"
+    return text if warm is None else f"{text}; next question (KV cache warm): {warm:.2f} s"
 
 
 if __name__ == "__main__":

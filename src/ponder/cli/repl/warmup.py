@@ -5,6 +5,7 @@ its own tokens.
 Only for ``local:`` models: for a remote backend a warm-up would be a billed request, and
 there is no cache of ours to fill. The warm-up asks for one token; if the first question
 arrives meanwhile it waits for the model's lock, and then reuses all the work done.
+``PONDER_NO_WARMUP=1`` turns it off (the model then loads at the first question).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 def start(agent: Agent, *, knowledge_mode: bool = False) -> threading.Thread | None:
     """Begin warming ``agent``'s model in a daemon thread; None when there is nothing to warm."""
     backend = agent.backend
-    if backend.provider != "local":
+    if backend.provider != "local" or os.environ.get("PONDER_NO_WARMUP"):
         return None
     thread = threading.Thread(target=_warm, args=(agent, knowledge_mode), name="ponder-warm-up", daemon=True)
     thread.start()
