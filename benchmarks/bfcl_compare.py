@@ -281,15 +281,9 @@ def served_backend(server: Any, *, timeout: float) -> Backend:
 
 
 def _llama_server_module() -> Any:
-    """``benchmarks/llama_server.py``, whether this file runs as a script or is loaded by the tests."""
-    import importlib.util
+    from ponder.backends import llama_server
 
-    path = Path(__file__).with_name("llama_server.py")
-    spec = importlib.util.spec_from_file_location("bfcl_llama_server", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return llama_server
 
 
 def main(argv: Sequence[str] | None = None) -> int:

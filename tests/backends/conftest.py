@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.backends.llama_server import INSTALL, LlamaServer, missing_modules
+from ponder.backends.llama_server import INSTALL, LlamaServer, missing_modules
 from tests.fakes.ollama_server import FakeOllamaServer
 from tests.fakes.openai_server import FakeOpenAIServer
 

@@ -6,16 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.backends.llama_server import LlamaServer, ServerFailed, missing_modules
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def test_the_benchmarks_copy_matches_the_tests_copy() -> None:
-    # benchmarks/ runs as scripts without the tests package on its path, so it keeps a copy.
-    ours = (ROOT / "tests" / "backends" / "llama_server.py").read_text(encoding="utf-8")
-    theirs = (ROOT / "benchmarks" / "llama_server.py").read_text(encoding="utf-8")
-    assert theirs == ours, "copy tests/backends/llama_server.py over benchmarks/llama_server.py"
+from ponder.backends.llama_server import LlamaServer, ServerFailed, missing_modules
 
 
 def test_a_server_that_cannot_start_says_why(tmp_path: Path) -> None:

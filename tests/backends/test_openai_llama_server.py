@@ -16,10 +16,10 @@ from ponder.agents import events as ev
 from ponder.agents.agent import Agent
 from ponder.agents.limits import Limits
 from ponder.agents.result import RunResult, StopReason
+from ponder.backends.llama_server import LlamaServer
 from ponder.backends.openai_backend import OpenAIBackend
 from ponder.backends.registry import resolve_backend
 from ponder.tools.builtin.calculator import calculator
-from tests.backends.llama_server import LlamaServer
 
 pytestmark = pytest.mark.slow
 

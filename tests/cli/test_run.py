@@ -13,9 +13,13 @@ import pytest
 PONDER = str(Path(sys.executable).with_name("ponder"))
 
 
-def ponder(*args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def ponder(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     full_env = {**os.environ, **(env or {})}
-    return subprocess.run([PONDER, *args], cwd=cwd, env=full_env, capture_output=True, text=True, input=stdin, timeout=120)
+    return subprocess.run(
+        [PONDER, *args], cwd=cwd, env=full_env, capture_output=True, text=True, input=stdin, timeout=120
+    )
 
 
 def script(tmp_path: Path, replies: list[object]) -> str:
@@ -61,7 +65,9 @@ def test_a_task_file_writes_one_jsonl_line_per_task(tmp_path: Path) -> None:
 def test_a_backend_failure_in_a_batch_is_recorded_and_the_batch_goes_on(tmp_path: Path) -> None:
     tasks = tmp_path / "tasks.yaml"
     tasks.write_text("- one\n- two\n")
-    out = ponder("run", "-f", str(tasks), "--model", script(tmp_path, [{"fail": "server down"}, "fine"]), cwd=tmp_path)
+    out = ponder(
+        "run", "-f", str(tasks), "--model", script(tmp_path, [{"fail": "server down"}, "fine"]), cwd=tmp_path
+    )
     assert out.returncode == 1
     lines = [json.loads(line) for line in (tmp_path / "tasks.results.jsonl").read_text().splitlines()]
     assert lines[0]["stop_reason"] == "error" and "server down" in lines[0]["error"]

@@ -5,10 +5,9 @@ in the wild. ``with LlamaServer(gguf) as server:`` starts it on a free port, wai
 ``/v1/models`` answers (the model is loaded by then) and stops it at the end, terminate then
 kill. A server that dies or never answers raises ``ServerFailed`` with the tail of its log.
 
-This file exists twice, byte for byte: ``tests/backends/llama_server.py`` (the tests' fixtures)
-and ``benchmarks/llama_server.py`` (benchmarks run as scripts, without the tests package on
-their path). ``tests/backends/test_llama_server_helper.py`` checks the copies match. It is not
-part of Ponder: Ponder talks to servers, it does not run them.
+The tests start it to exercise the ``openai:`` backend for real, and the BFCL benchmark to run
+the stock ``FunctionAgent`` on the embedded model; a user can do the same to serve a GGUF to
+any OpenAI client. Needs ``pip install 'ponder[server]'``.
 """
 
 from __future__ import annotations
