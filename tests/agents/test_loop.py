@@ -137,10 +137,13 @@ def test_run_timeout_stops_the_run_and_says_so(tools: list[Tool]) -> None:
 
 
 def test_an_empty_reply_is_sent_back_as_a_mistake(tools: list[Tool]) -> None:
-    agent, _ = text_agent(["", "fine"], tools)
+    agent, backend = text_agent(["", "fine"], tools)
     result = agent.run("hi")
     assert result.answer == "fine"
     assert result.trajectory[0].error_kind == "parse"
+    roles = [m.role.value for m in backend.requests[1].messages]
+    assert roles == ["system", "user", "assistant", "user"]
+    assert "empty" in str(backend.requests[1].messages[-1].content)
 
 
 def test_generation_stops_as_soon_as_a_complete_call_is_written(tools: list[Tool]) -> None:

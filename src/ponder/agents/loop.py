@@ -107,19 +107,19 @@ class RunLoop:
                     stop = StopReason.TIMEOUT
                     break
                 calls, native_ids, problem, thought = self._read_actions(reply, text)
+                empty = False
                 if not calls and problem is None:
                     answer = final_answer(text)
-                    st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
                     if answer:
+                        st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
                         stop = StopReason.ANSWER
                         break
-                    problem = "your reply was empty"
+                    empty, problem = True, "your reply was empty"
                 if thought:
                     yield ev.Thought(step=step, text=thought)
-                if calls or problem:
-                    st.add(assistant_message(reply, text, native_ids))
+                st.add(assistant_message(reply, text, native_ids))
                 if problem is not None:
-                    obs = prompts.render("parse_error", c.prompts_dir, problem=problem)
+                    obs = prompts.render("empty_reply" if empty else "parse_error", c.prompts_dir, problem=problem)
                     yield ev.ModelMistakeEvent(step=step, kind="parse", observation=obs)
                     st.trajectory.append(ToolCallRecord(step=step, name="", arguments={}, output=obs, ok=False, error_kind="parse"))
                     st.add(ChatMessage(role=MessageRole.USER, content=obs))
