@@ -171,3 +171,9 @@ def test_help_lists_the_exit_codes(tmp_path: Path) -> None:
     out = ponder("--help", cwd=tmp_path)
     assert out.returncode == 0
     assert "exit codes" in out.stdout and "130" in out.stdout
+
+
+def test_flags_without_a_subcommand_open_the_chat(tmp_path: Path) -> None:
+    out = ponder("-m", "scripted:echo", cwd=tmp_path, stdin="hello\n")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "You said: hello"

@@ -53,11 +53,10 @@ def build_parser(selected: str | None) -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
-    selected = next((a for a in args_list if not a.startswith("-")), None)
-    if selected not in SUBCOMMANDS:
-        selected = None if any(a in ("-h", "--help", "--version") for a in args_list) or selected else "chat"
-        if selected == "chat":
-            args_list = ["chat", *args_list]
+    first = args_list[0] if args_list else None
+    if first is None or (first.startswith("-") and first not in ("-h", "--help", "--version")):
+        args_list = ["chat", *args_list]  # bare `ponder` and `ponder -m X` open the REPL
+    selected = args_list[0] if args_list and args_list[0] in SUBCOMMANDS else None
     parser = build_parser(selected)
     args = parser.parse_args(args_list)
     if not args.command:
