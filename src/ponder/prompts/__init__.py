@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ponder.errors import ConfigError
 
+
 def load(name: str, override_dir: Path | str | None = None) -> str:
     folder = override_dir or os.environ.get("PONDER_PROMPTS_DIR")
     if folder:
