@@ -1,6 +1,6 @@
 """Constrained decoding for tool calls on the embedded model.
 
-The model writes freely until it starts a tool call (a ``{`` at the start of its reply, or
+The model writes freely until it starts a tool call (``{"name":`` at the start of its reply, or
 after ``<tool_call>`` or a ```json fence). From that ``{`` on, generation is constrained by a
 llama.cpp grammar built from the offered tools' JSON schemas: the call is then always valid
 JSON, names a real tool, carries its required parameters with the right types and enum values,
@@ -22,9 +22,10 @@ if TYPE_CHECKING:
 
     from ponder.tools.base import Tool
 
-_OPENER = re.compile(r"(?:<tool_call>|```(?:json|tool_call)?)[ \t]*\n?[ \t]*$")
-# llama-cpp-python's converter allows one optional space between tokens; the model writes
-# indented, multi-line JSON, so let it keep its own layout.
+# A call is recognised by its head: an opener (the reply's start, <tool_call> or a fence), a brace
+# and the "name" key. Plain JSON answers ({"a": 3}) never match, so they are never constrained.
+_HEAD = re.compile(r'(?:\A|<tool_call>|```(?:json|tool_call)?)[ \t]*\n?[ \t]*(\{)\s*"name"\s*:')
+_PARTIAL_HEAD = re.compile(r'(?:\A|<tool_call>|```(?:json|tool_call)?)[ \t]*\n?[ \t]*(\{)\s*(?:"(?:n(?:a(?:m(?:e(?:"\s*)?)?)?)?)?)?\Z')
 _SPACE_RULE = re.compile(r'^space ::= .*$', re.MULTILINE)
 _LAYOUT = 'space ::= | " " | "\\n" [ \\t]{0,20}'
 
@@ -32,15 +33,43 @@ _CACHE: dict[str, LlamaGrammar | None] = {}
 _LOCK = threading.Lock()
 
 
-def call_start(text: str, piece: str) -> int | None:
-    """Offset in ``piece`` of a ``{`` that begins a tool call, given the ``text`` before it."""
-    index = piece.find("{")
-    if index < 0:
-        return None
-    before = text + piece[:index]
-    if before.strip() == "" or _OPENER.search(before):
-        return index
-    return None
+class CallWatch:
+    """Watches streamed text for the head of a tool call, holding back text that may be one.
+
+    ``feed`` returns the text that is safe to pass on, and sets ``start`` (an offset in the
+    passed-on text) once a call's head is complete: generation then restarts at that ``{``
+    under the grammar, so the held-back head is never shown twice.
+    """
+
+    def __init__(self) -> None:
+        self.passed = ""
+        self.held = ""
+        self.start: int | None = None
+
+    def feed(self, piece: str) -> str:
+        text = self.passed + self.held + piece
+        window = max(0, len(self.passed) - 16)
+        head = _HEAD.search(text, window)
+        if head is not None:
+            self.start = head.start(1)
+            out = text[len(self.passed) : self.start]
+            self.passed, self.held = text[: self.start], ""
+            return out
+        partial = _PARTIAL_HEAD.search(text, window)
+        if partial is not None and partial.start(1) >= len(self.passed):
+            brace = partial.start(1)
+            out = text[len(self.passed) : brace]
+            self.passed, self.held = text[:brace], text[brace:]
+            return out
+        out = text[len(self.passed) :]
+        self.passed, self.held = text, ""
+        return out
+
+    def flush(self) -> str:
+        """What is still held back when generation ends without a call."""
+        out, self.held = self.held, ""
+        self.passed += out
+        return out
 
 
 def call_schema(tools: Sequence[Tool]) -> dict[str, Any]:

@@ -196,17 +196,17 @@ class LocalBackend(Backend):
 
                 grammar = grammar_for(request.tools)
             generator = model.generate(tokens, _with_budget(request, budget))
+            from ponder.backends.call_grammar import CallWatch
+
+            watch = CallWatch() if grammar is not None else None
             constrained_from: int | None = None
             try:
                 for piece in generator:
                     pieces += 1
-                    if grammar is not None:
-                        from ponder.backends.call_grammar import call_start
-
-                        start = call_start(guard.text, piece)
-                        if start is not None:
-                            piece = piece[:start]
-                            constrained_from = len(guard.text) + len(piece)
+                    if watch is not None:
+                        piece = watch.feed(piece)
+                        if watch.start is not None:
+                            constrained_from = watch.start
                     shown, done = guard.feed(piece) if piece else ("", False)
                     if shown:
                         yield shown
@@ -215,6 +215,11 @@ class LocalBackend(Backend):
                         break
                     if constrained_from is not None:
                         break
+                else:
+                    if watch is not None and not guard.stopped:
+                        shown, _ = guard.feed(watch.flush())
+                        if shown:
+                            yield shown
             finally:
                 generator.close()
             if constrained_from is not None and not guard.stopped and grammar is not None:
