@@ -45,6 +45,7 @@ def knowledge_tool(base: KnowledgeBase, *, max_chars: int = DEFAULT_MAX_CHARS) -
         "(file and line range). Use it before answering questions about these documents."
     )
     tool = Tool.from_function(search, name=tool_name(base.name), description=description, source=TOOL_SOURCE)
+    tool.opt_in = True  # it reads the user's files: enabled by name (--tools search_NAME, knowledge:)
     tool.metadata["knowledge_base"] = base.name
     return tool
 

@@ -36,7 +36,8 @@ def python_tools(settings: ToolSettings) -> list[Tool]:
         timeout=settings.python_timeout,
         output_bytes=settings.output_bytes,
         memory_mb=settings.python_memory_mb,
-        cpu_seconds=max(1, int(settings.python_timeout)),
+        # One second above the wall-clock limit: the timeout fires first, the CPU limit is a backstop.
+        cpu_seconds=int(settings.python_timeout) + 1,
         processes=settings.python_processes,
     )
 
