@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,12 +12,13 @@ import pytest
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from ponder.agents.agent import Agent
-from ponder.backends.base import Capabilities, ModelReply, ModelRequest
+from ponder.backends.base import Capabilities
 from ponder.backends.ollama_backend import create, ollama_answers, ollama_host, ollama_models
 from ponder.backends.ollama_chat import OllamaBackend
 from ponder.backends.registry import resolve_backend
 from ponder.errors import BackendError, BackendUnavailable, ModelNotFound
 from ponder.tools.builtin.calculator import calculator
+from tests.backends.streams import ask, drain
 from tests.fakes.ollama_server import FakeOllamaServer
 from tests.fakes.replies import Call, Reply
 
@@ -27,26 +27,6 @@ LIVE_HOST = os.environ.get("OLLAMA_HOST")
 """Read at import, before the test-wide fixture points OLLAMA_HOST at a closed port."""
 
 
-def ask(text: str, **kwargs: object) -> ModelRequest:
-    return ModelRequest(messages=[ChatMessage(role=MessageRole.USER, content=text)], **kwargs)  # type: ignore[arg-type]
-
-
-def drain(backend: OllamaBackend, request: ModelRequest) -> tuple[list[str], ModelReply]:
-    deltas: list[str] = []
-    replies: list[ModelReply] = []
-    for item in backend.stream(request):
-        if isinstance(item, ModelReply):
-            replies.append(item)
-        else:
-            deltas.append(item)
-    assert len(replies) == 1, "a stream ends with exactly one ModelReply"
-    return deltas, replies[0]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # -- finding the server -------------------------------------------------------------------------------

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import socket
 import time
 from pathlib import Path
 
@@ -13,11 +12,11 @@ import pytest
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from ponder.agents.agent import Agent
-from ponder.backends.base import ModelReply, ModelRequest
 from ponder.backends.openai_backend import OpenAIBackend, create
 from ponder.backends.registry import resolve_backend
 from ponder.errors import BackendAuthError, BackendError, BackendUnavailable, ModelNotFound
 from ponder.tools.builtin.calculator import calculator
+from tests.backends.streams import ask, drain, free_port
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.fakes.replies import Call, Reply
 
@@ -32,26 +31,6 @@ def backend(openai_server: FakeOpenAIServer, monkeypatch: pytest.MonkeyPatch) ->
     return create("qwen2.5-coder", max_retries=0)
 
 
-def ask(text: str, **kwargs: object) -> ModelRequest:
-    return ModelRequest(messages=[ChatMessage(role=MessageRole.USER, content=text)], **kwargs)  # type: ignore[arg-type]
-
-
-def drain(backend: OpenAIBackend, request: ModelRequest) -> tuple[list[str], ModelReply]:
-    deltas: list[str] = []
-    replies: list[ModelReply] = []
-    for item in backend.stream(request):
-        if isinstance(item, ModelReply):
-            replies.append(item)
-        else:
-            deltas.append(item)
-    assert len(replies) == 1, "a stream ends with exactly one ModelReply"
-    return deltas, replies[0]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # -- answers ----------------------------------------------------------------------------------------
