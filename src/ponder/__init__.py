@@ -6,7 +6,9 @@ stays fast: LlamaIndex is imported only when an agent is built.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ponder._lazy import lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -33,10 +35,4 @@ if TYPE_CHECKING:
 __all__ = list(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'ponder' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

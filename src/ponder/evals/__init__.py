@@ -7,7 +7,9 @@ stays cheap). Extension points: ``register_grader`` (a grader kind), ``register_
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ponder._lazy import lazy_getattr
 
 _EXPORTS = {
     "Grader": "ponder.evals.grading",
@@ -74,10 +76,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'ponder.evals' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

@@ -11,7 +11,9 @@ Names are re-exported lazily: importing this package does not import LlamaIndex.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from ponder._lazy import lazy_getattr
 
 _EXPORTS = {
     "KnowledgeBase": "ponder.knowledge.base",
@@ -54,10 +56,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'ponder.knowledge' has no attribute {name!r}")
-    import importlib
-
-    return getattr(importlib.import_module(module), name)
+__getattr__ = lazy_getattr(__name__, _EXPORTS)
