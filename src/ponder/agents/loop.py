@@ -190,7 +190,7 @@ class RunLoop:
                 yield ev.TextDelta(step=step, text=item)
         if reply is None:  # a backend that forgot its final reply: treat the text as the reply
             reply = ModelReply(text=text)
-        text = reply.text if reply.text or not text else text
+        text = reply.text or text
         u = reply.usage
         st.usage.prompt_tokens += u.prompt_tokens
         st.usage.completion_tokens += u.completion_tokens
