@@ -23,8 +23,31 @@ def test_schema_comes_from_type_hints_and_docstring() -> None:
     assert convert.description == "Convert an amount of money."
     assert convert.parameters["required"] == ["amount"]
     assert convert.parameters["properties"]["amount"] == {"type": "number", "description": "how much money"}
-    assert convert.signature() == "convert(amount: number, currency?: string)"
+    assert convert.signature() == 'convert(amount: number, currency: string = "EUR")'
     assert convert.opt_in is False and convert.needs_approval is False
+
+
+def test_the_signature_shows_enum_values_item_types_defaults_and_what_is_optional() -> None:
+    weather = Tool.from_json_schema(
+        {
+            "name": "weather",
+            "description": "Weather for some cities.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "cities": {"type": "array", "items": {"type": "string"}, "description": "city names"},
+                    "unit": {"type": "string", "enum": ["celsius", "fahrenheit"], "default": "celsius"},
+                    "days": {"type": "integer", "description": "how many days ahead"},
+                },
+                "required": ["cities"],
+            },
+        },
+        fn=lambda **kwargs: kwargs,
+    )
+
+    assert weather.signature() == (
+        'weather(cities: array[string], unit: "celsius"|"fahrenheit" = "celsius", days?: integer)'
+    )
 
 
 def test_an_undocumented_parameter_is_refused_with_a_message_naming_it_and_the_fix() -> None:

@@ -81,6 +81,19 @@ def final_answer(text: str) -> str:
     return _FINAL_RE.sub("", answer, count=1).strip()
 
 
+def mentioned_tool(text: str, tool_names: Collection[str]) -> str | None:
+    """A tool the reply names as code (`` `name` ``, ``name(``) without calling it, or None.
+
+    Small models often describe the call they should make (or write code that would make it)
+    and stop there; a plain-word mention ("I cannot use the calculator") does not count.
+    """
+    for name in tool_names:
+        loose = re.escape(name).replace("_", "[._]").replace(r"\.", "[._]")
+        if re.search(rf"`{loose}(?:\(|`)|(?<![\w.]){loose}\s*\(", text):
+            return name
+    return None
+
+
 def complete_action_end(text: str, tool_names: Collection[str] = ()) -> int | None:
     """Where a complete action ends in streamed text so far, or None (used to stop generation early)."""
     if not any(ch in text for ch in "}>)"):

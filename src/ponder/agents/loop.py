@@ -20,7 +20,14 @@ from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from ponder import prompts
 from ponder.agents import events as ev
-from ponder.agents.actions import ActionCall, complete_action_end, extract_actions, final_answer, parse_json
+from ponder.agents.actions import (
+    ActionCall,
+    complete_action_end,
+    extract_actions,
+    final_answer,
+    mentioned_tool,
+    parse_json,
+)
 from ponder.agents.limits import Limits
 from ponder.agents.protocol import (
     Protocol,
@@ -66,6 +73,8 @@ class _State:
     repeats: int = 0
     timed_out: bool = False
     final_attempt: bool = False
+    nudged: bool = False
+    """The model was told once that it described a call instead of making it."""
 
     def add(self, message: ChatMessage) -> None:
         self.messages.append(message)
@@ -107,22 +116,23 @@ class RunLoop:
                     stop = StopReason.TIMEOUT
                     break
                 calls, native_ids, problem, thought = self._read_actions(reply, text)
-                empty = False
+                mistake = "parse"
                 if not calls and problem is None:
-                    answer = final_answer(text)
-                    if answer:
-                        st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
-                        stop = StopReason.ANSWER
-                        break
-                    empty, problem = True, "your reply was empty"
+                    described = self._described_call(st, text)
+                    if described is not None:
+                        mistake, problem = "not_called", described
+                    else:
+                        answer = final_answer(text)
+                        if answer:
+                            st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
+                            stop = StopReason.ANSWER
+                            break
+                        mistake, problem = "empty", "your reply was empty"
                 if thought:
                     yield ev.Thought(step=step, text=thought)
                 st.add(assistant_message(reply, text, native_ids))
                 if problem is not None:
-                    obs = prompts.render("empty_reply" if empty else "parse_error", c.prompts_dir, problem=problem)
-                    yield ev.ModelMistakeEvent(step=step, kind="parse", observation=obs)
-                    st.trajectory.append(ToolCallRecord(step=step, name="", arguments={}, output=obs, ok=False, error_kind="parse"))
-                    st.add(ChatMessage(role=MessageRole.USER, content=obs))
+                    yield from self._mistake(st, step, mistake, problem)
                     continue
                 for i, call in enumerate(calls):
                     call_id = native_ids[i] if native_ids else None
@@ -161,6 +171,7 @@ class RunLoop:
         # the prompt prefix then stays the same and its KV cache is reused.
         keep_tools = with_tools or c.backend.capabilities.tool_calls_as_text
         tools = list(c.tools.values()) if (keep_tools and c.protocol is Protocol.NATIVE) else []
+        call_tools = list(c.tools.values()) if (with_tools and c.protocol is Protocol.TEXT) else []
         names = list(c.tools) if with_tools else []
         deadline = self._deadline(st)
 
@@ -173,6 +184,7 @@ class RunLoop:
         request = ModelRequest(
             messages=list(st.messages),
             tools=tools,
+            call_tools=call_tools,
             stop=_STOPS_TEXT if with_tools else (),
             max_tokens=c.limits.max_tokens_per_step,
             temperature=c.temperature,
@@ -231,6 +243,24 @@ class RunLoop:
             return calls, ids, None, text.strip()
         found = extract_actions(text, self.c.tools)
         return found.calls, [], found.error, found.thought
+
+    def _described_call(self, st: _State, text: str) -> str | None:
+        """The tool an answer names without calling it, before any tool ran (told once per run)."""
+        if st.nudged or st.trajectory or st.final_attempt:
+            return None
+        name = mentioned_tool(text, self.c.tools)
+        if name is not None:
+            st.nudged = True
+        return name
+
+    def _mistake(self, st: _State, step: int, kind: str, problem: str) -> Generator[ev.Event, None, None]:
+        """An unusable reply becomes an observation that says how to fix it."""
+        template = {"parse": "parse_error", "empty": "empty_reply", "not_called": "not_called"}[kind]
+        obs = prompts.render(template, self.c.prompts_dir, problem=problem, name=problem)
+        yield ev.ModelMistakeEvent(step=step, kind=kind, observation=obs)
+        if kind != "not_called":  # no call was attempted: nothing for the trajectory
+            st.trajectory.append(ToolCallRecord(step=step, name="", arguments={}, output=obs, ok=False, error_kind="parse"))
+        st.add(ChatMessage(role=MessageRole.USER, content=obs))
 
     # -- one tool call ------------------------------------------------------------------------
     def _act(self, st: _State, step: int, call: ActionCall, call_id: str | None) -> Generator[ev.Event, None, bool]:

@@ -65,6 +65,10 @@ class ModelReply:
 class ModelRequest:
     messages: Sequence[ChatMessage]
     tools: Sequence[Tool] = ()
+    """Tools to hand to the model natively (the backend describes them)."""
+    call_tools: Sequence[Tool] = ()
+    """Tools the prompt itself already describes (text protocol): a backend that constrains
+    decoding uses them to keep a written call well formed, and describes nothing."""
     stop: Sequence[str] = ()
     max_tokens: int | None = None
     temperature: float = 0.0

@@ -191,10 +191,11 @@ class LocalBackend(Backend):
             pieces = 0
             finish = "stop"
             grammar = None
-            if request.tools and self.constrain_calls:
+            callable_tools = request.tools or request.call_tools
+            if callable_tools and self.constrain_calls:
                 from ponder.backends.call_grammar import grammar_for
 
-                grammar = grammar_for(request.tools)
+                grammar = grammar_for(callable_tools)
             generator = model.generate(tokens, _with_budget(request, budget))
             from ponder.backends.call_grammar import CallWatch
 

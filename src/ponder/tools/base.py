@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -17,7 +18,7 @@ from pydantic import BaseModel, Field, ValidationError, create_model
 
 from ponder.errors import ToolArgumentsError, ToolDefinitionError
 from ponder.tools.docstrings import parse_docstring
-from ponder.tools.schema import ARGS_CONFIG, clean_json_schema, model_from_json_schema
+from ponder.tools.schema import ARGS_CONFIG, clean_json_schema, model_from_json_schema, type_label
 
 if TYPE_CHECKING:
     from llama_index.core.tools import FunctionTool
@@ -145,13 +146,20 @@ class Tool:
         return result
 
     def signature(self) -> str:
-        """``name(a: integer, b?: string)``: a compact line for prompts and listings."""
+        """``name(a: integer, b: string = "x", c?: "up"|"down")``: a compact line for prompts and listings.
+
+        ``?`` marks an optional parameter without a default; enum values, array item types and
+        defaults are shown, since small models copy them rather than guess.
+        """
         props = self.parameters.get("properties", {})
         required = set(self.parameters.get("required", []))
         parts = []
         for prop, spec in props.items():
-            kind = spec.get("type") or _any_of_type(spec)
-            parts.append(f"{prop}{'' if prop in required else '?'}: {kind}")
+            optional = prop not in required and "default" not in spec
+            part = f"{prop}{'?' if optional else ''}: {type_label(spec)}"
+            if "default" in spec:
+                part += f" = {json.dumps(spec['default'], ensure_ascii=False, default=str)}"
+            parts.append(part)
         return f"{self.name}({', '.join(parts)})"
 
     @cached_property
@@ -189,11 +197,6 @@ async def _await(awaitable: Any) -> Any:
 
 def _required(model: type[BaseModel]) -> set[str]:
     return {name for name, f in model.model_fields.items() if f.is_required()}
-
-
-def _any_of_type(spec: dict[str, Any]) -> str:
-    kinds = [s.get("type") for s in spec.get("anyOf", []) if s.get("type") and s.get("type") != "null"]
-    return "|".join(kinds) or "any"
 
 
 _BFCL_TYPES = {"dict": "object", "float": "number", "tuple": "array", "list": "array", "any": None}

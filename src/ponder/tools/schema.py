@@ -7,6 +7,7 @@ OpenAI/BFCL function list) gets one built here, so both validate the same way.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
@@ -93,6 +94,25 @@ def _strip_noise(node: Any) -> Any:
     if isinstance(node, list):
         return [_strip_noise(v) for v in node]
     return node
+
+
+MAX_ENUM_SHOWN = 12
+
+
+def type_label(spec: dict[str, Any]) -> str:
+    """A short label for a parameter's type: ``integer``, ``array[string]``, ``"c"|"f"``, ``number|string``."""
+    if "enum" in spec:
+        values = [json.dumps(v, ensure_ascii=False, default=str) for v in spec["enum"][:MAX_ENUM_SHOWN]]
+        return "|".join(values) + ("|..." if len(spec["enum"]) > MAX_ENUM_SHOWN else "")
+    kind = spec.get("type")
+    if isinstance(kind, list):
+        return "|".join(str(k) for k in kind if k != "null") or "any"
+    if kind == "array" and isinstance(spec.get("items"), dict) and spec["items"]:
+        return f"array[{type_label(spec['items'])}]"
+    if kind:
+        return str(kind)
+    options = [type_label(s) for s in spec.get("anyOf", []) if s.get("type") != "null"]
+    return "|".join(options) or "any"
 
 
 def _model_name(tool_name: str) -> str:
