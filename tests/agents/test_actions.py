@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ponder.agents.actions import complete_action_end, extract_actions, final_answer
+from ponder.agents.actions import (
+    complete_action_end,
+    extract_actions,
+    final_answer,
+    mentioned_tool,
+    runaway_end,
+)
 
 CALL = {"name": "add", "arguments": {"a": 1, "b": 2}}
 
@@ -74,3 +80,32 @@ def test_a_half_streamed_call_is_not_complete_until_its_json_closes() -> None:
     assert complete_action_end(partial, ["add"]) is None
     whole = partial + ', "b": 2}}'
     assert complete_action_end(whole, ["add"]) == len(whole)
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        ("It is 1" + "0" * 70, "It is 1000"),
+        ("Sure. " + "the " * 20, "Sure. the the the "),
+        ("| a | b |\n|" + "---|" * 40, None),
+        ("=" * 120, None),
+        ("def f():\n" + " " * 100 + "return 1", None),
+        ("An ordinary answer that says what it has to say once and stops.", None),
+    ],
+)
+def test_a_runaway_repetition_is_cut_after_its_third_repeat(text: str, kept: str | None) -> None:
+    end = runaway_end(text)
+    assert (text[:end] if end is not None else None) == kept
+
+
+@pytest.mark.parametrize(
+    "text, named",
+    [
+        ("The function `calculate_circumference` takes a radius.", "calculate_circumference"),
+        ("Call geometry.area_circle(radius=10) to get it.", "geometry_area_circle"),
+        ("I cannot use the calculate circumference tool.", None),
+        ("x = my_calculate_circumference(4)", None),
+    ],
+)
+def test_a_tool_named_as_code_is_found_but_a_plain_word_mention_is_not(text: str, named: str | None) -> None:
+    assert mentioned_tool(text, ["calculate_circumference", "geometry_area_circle"]) == named

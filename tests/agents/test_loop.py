@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 
 import pytest
 
@@ -21,8 +22,8 @@ def call(name: str, **args: object) -> str:
     return f'<tool_call>{{"name": "{name}", "arguments": {json.dumps(args)}}}</tool_call>'
 
 
-def text_agent(replies: list[object], tools: list[Tool], **kwargs: object) -> tuple[Agent, ScriptedBackend]:
-    backend = ScriptedBackend(replies, native_tool_calls=False)  # type: ignore[arg-type]
+def text_agent(replies: Sequence[object], tools: list[Tool], **kwargs: object) -> tuple[Agent, ScriptedBackend]:
+    backend = ScriptedBackend(list(replies), native_tool_calls=False)  # type: ignore[arg-type]
     return Agent(backend, tools=tools, **kwargs), backend  # type: ignore[arg-type]
 
 
@@ -54,6 +55,36 @@ def test_native_call_with_invalid_json_arguments_becomes_an_observation(tools: l
     result = Agent(backend, tools=tools).run("1+1?")
     assert result.answer == "2"
     assert result.trajectory[0].error_kind == "parse"
+
+
+def test_a_reply_that_names_a_tool_without_calling_it_is_told_once_to_call_it(tools: list[Tool]) -> None:
+    described = "You can get this with `add` by passing a=2 and b=3."
+    agent, backend = text_agent([described, call("add", a=2, b=3), "The sum is 5."], tools)
+    events = list(agent.stream("What is 2+3?"))
+    result = events[-1].result  # type: ignore[attr-defined]
+    assert result.answer == "The sum is 5."
+    assert [c.name for c in result.trajectory] == ["add"]
+    nudge = str(backend.requests[1].messages[-1].content)
+    assert "You described add but did not call it" in nudge
+    assert [e.kind for e in events if isinstance(e, ev.ModelMistakeEvent)] == ["not_called"]
+
+
+def test_the_not_called_nudge_comes_once_and_never_for_a_plain_word_mention(tools: list[Tool]) -> None:
+    agent, backend = text_agent(["Use `add`.", "Still: `add` would do it."], tools)
+    result = agent.run("What is 2+3?")
+    assert result.answer == "Still: `add` would do it."
+    assert len(backend.requests) == 2  # nudged after the first reply, the second is the answer
+
+    agent, backend = text_agent(["I cannot add those without more detail."], tools)
+    assert agent.run("Add them.").answer == "I cannot add those without more detail."
+    assert len(backend.requests) == 1
+
+
+def test_a_reply_that_degenerates_into_repeating_itself_is_cut_short(tools: list[Tool]) -> None:
+    agent, backend = text_agent(["The capacitance is 1" + "0" * 500 + " farads."], tools)
+    result = agent.run("What is the capacitance?")
+    assert result.stop_reason is StopReason.ANSWER
+    assert result.answer == "The capacitance is 1000"
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ Slow: each test runs Qwen2.5-Coder-1.5B on the CPU (a few seconds to a minute ea
 from __future__ import annotations
 
 import pytest
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from ponder.agents import events as ev
 from ponder.agents.agent import Agent
@@ -47,6 +48,24 @@ def test_uses_the_calculator_and_answers_with_its_result(backend) -> None:  # ty
     assert result.stop_reason is StopReason.ANSWER
     assert [c.name for c in result.trajectory][:1] == ["calculator"]
     assert "7006743" in (result.answer or "").replace(",", "")
+
+
+def test_a_call_written_under_the_text_protocol_is_constrained_to_the_tools_schema(backend) -> None:  # type: ignore[no-untyped-def]
+    from ponder.agents.protocol import Protocol, system_message
+    from ponder.tools.builtin.calculator import calculator
+
+    system = system_message("You are a helpful assistant.", [calculator], Protocol.TEXT, None)
+    user = ChatMessage(role=MessageRole.USER, content="What is 1234 * 5678? Use the calculator.")
+    # The tools are in the prompt's text, not handed to the template; the grammar still applies.
+    request = ModelRequest(messages=[system, user], call_tools=[calculator], max_tokens=96, stop=["</tool_call>"])
+    reply = list(backend.stream(request))[-1]
+    assert isinstance(reply, ModelReply)
+    assert reply.finish_reason == "constrained_call", reply.text
+    assert '"calculator"' in reply.text and '"expression"' in reply.text
+
+    result = Agent(backend, tools=[calculator], protocol="text").run("What is 1234 * 5678? Use the calculator.")
+    assert [c.name for c in result.trajectory][:1] == ["calculator"]
+    assert "7006652" in (result.answer or "").replace(",", "")
 
 
 def test_later_steps_read_only_the_new_tokens(backend) -> None:  # type: ignore[no-untyped-def]

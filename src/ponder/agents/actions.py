@@ -94,6 +94,25 @@ def mentioned_tool(text: str, tool_names: Collection[str]) -> str | None:
     return None
 
 
+_RUNAWAY = re.compile(r"(\w.{0,11}?|.{0,11}?\w)\1{11,}\Z", re.DOTALL)
+RUNAWAY_MIN_CHARS = 60
+
+
+def runaway_end(text: str) -> int | None:
+    """Where a reply that has degenerated into repeating itself should be cut, or None.
+
+    Small models at temperature 0 sometimes loop on a short unit ("1000000000…", "the the the…")
+    until the token limit. A unit of up to 12 characters, holding a letter or digit, repeated at
+    least 12 times over 60 or more characters ends the reply after its third repeat; runs of
+    punctuation or spaces (rules, tables, indentation) never do.
+    """
+    tail_start = max(0, len(text) - 160)  # checked on every delta: a run is caught as it grows
+    m = _RUNAWAY.search(text, tail_start)
+    if m is None or len(m.group(0)) < RUNAWAY_MIN_CHARS:
+        return None
+    return m.start() + 3 * len(m.group(1))
+
+
 def complete_action_end(text: str, tool_names: Collection[str] = ()) -> int | None:
     """Where a complete action ends in streamed text so far, or None (used to stop generation early)."""
     if not any(ch in text for ch in "}>)"):

@@ -27,6 +27,7 @@ from ponder.agents.actions import (
     final_answer,
     mentioned_tool,
     parse_json,
+    runaway_end,
 )
 from ponder.agents.limits import Limits
 from ponder.agents.protocol import (
@@ -179,6 +180,9 @@ class RunLoop:
             if deadline is not None and time.perf_counter() > deadline:
                 st.timed_out = True
                 return len(text)
+            runaway = runaway_end(text)
+            if runaway is not None:
+                return runaway
             return complete_action_end(text, names) if with_tools else None
 
         request = ModelRequest(

@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 _HEAD = re.compile(r'(?:\A|<tool_call>|```(?:json|tool_call)?)[ \t]*\n?[ \t]*(\{)\s*"name"\s*:')
 _PARTIAL_HEAD = re.compile(r'(?:\A|<tool_call>|```(?:json|tool_call)?)[ \t]*\n?[ \t]*(\{)\s*(?:"(?:n(?:a(?:m(?:e(?:"\s*)?)?)?)?)?)?\Z')
 _SPACE_RULE = re.compile(r'^space ::= .*$', re.MULTILINE)
-_LAYOUT = 'space ::= | " "'
+_LAYOUT = 'space ::= | " " | "\\n" [ \\t]{0,20}'
 
 _CACHE: dict[str, LlamaGrammar | None] = {}
 _LOCK = threading.Lock()
