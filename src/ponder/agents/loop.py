@@ -257,10 +257,16 @@ class RunLoop:
             st.nudged = True
         return name
 
-    def _mistake(self, st: _State, step: int, kind: str, problem: str) -> Generator[ev.Event, None, None]:
-        """An unusable reply becomes an observation that says how to fix it."""
-        template = {"parse": "parse_error", "empty": "empty_reply", "not_called": "not_called"}[kind]
-        obs = prompts.render(template, self.c.prompts_dir, problem=problem, name=problem)
+    def _mistake(self, st: _State, step: int, kind: str, detail: str) -> Generator[ev.Event, None, None]:
+        """An unusable reply becomes an observation that says how to fix it.
+
+        ``detail`` is the problem (``parse``, ``empty``) or the tool's name (``not_called``).
+        """
+        if kind == "not_called":
+            obs = prompts.render("not_called", self.c.prompts_dir, name=detail)
+        else:
+            template = "empty_reply" if kind == "empty" else "parse_error"
+            obs = prompts.render(template, self.c.prompts_dir, problem=detail)
         yield ev.ModelMistakeEvent(step=step, kind=kind, observation=obs)
         if kind != "not_called":  # no call was attempted: nothing for the trajectory
             st.trajectory.append(ToolCallRecord(step=step, name="", arguments={}, output=obs, ok=False, error_kind="parse"))
