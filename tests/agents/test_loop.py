@@ -276,3 +276,23 @@ def test_long_observations_are_cut_with_a_note() -> None:
     agent.run("dump")
     seen = str(backend.requests[1].messages[-1].content)
     assert len(seen) < 400 and "9900 more characters cut" in seen
+
+
+def test_after_a_repeated_call_the_next_step_asks_for_the_answer_without_tools(tools: list[Tool]) -> None:
+    replies = [call("add", a=1, b=1), call("add", a=1, b=1), "The sum is 2."]
+    agent, backend = text_agent(replies, tools)
+    result = agent.run("1+1")
+    assert result.stop_reason is StopReason.ANSWER
+    assert result.answer == "The sum is 2."
+    assert [c.error_kind for c in result.trajectory] == [None, "repeated"]
+    assert backend.requests[1].call_tools and not backend.requests[2].call_tools
+    assert "answer the user now" in last_prompt(backend)
+
+
+def test_a_new_call_alongside_a_repeated_one_keeps_the_tools_on(tools: list[Tool]) -> None:
+    both = Scripted(tool_calls=[("add", {"a": 1, "b": 1}), ("add", {"a": 2, "b": 2})])
+    backend = ScriptedBackend([Scripted(tool_calls=[("add", {"a": 1, "b": 1})]), both, "Done: 2 and 4."])
+    result = Agent(backend, tools=tools).run("1+1 and 2+2")
+    assert result.answer == "Done: 2 and 4."
+    assert [c.error_kind for c in result.trajectory] == [None, "repeated", None]
+    assert backend.requests[2].tools

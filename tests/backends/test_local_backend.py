@@ -107,3 +107,27 @@ def test_a_missing_gguf_path_names_the_problem() -> None:
 
     with pytest.raises(ModelNotFound, match="no model file"):
         LocalBackend("/nonexistent/model.gguf").load()
+
+
+def test_a_new_conversation_skips_the_system_prompt_it_shares_with_an_earlier_one(backend) -> None:  # type: ignore[no-untyped-def]
+    system = ChatMessage(
+        role=MessageRole.SYSTEM,
+        content="You are a careful assistant for a shipping company. Answer in one short sentence, "
+        "name units, and never invent tracking numbers. If a question is not about shipping, say so.",
+    )
+
+    def ask(*messages: ChatMessage) -> ModelReply:
+        reply = list(backend.stream(ModelRequest(messages=list(messages), max_tokens=24)))[-1]
+        assert isinstance(reply, ModelReply)
+        return reply
+
+    question = ChatMessage(role=MessageRole.USER, content="How heavy may a parcel be?")
+    first = ask(system, question)
+    ask(ChatMessage(role=MessageRole.USER, content="Name a colour."))  # another conversation takes the live cache
+    again = ask(system, question)
+    assert (first.usage.prompt_tokens_evaluated or 0) > first.usage.prompt_tokens - 8  # read in full
+    # The system prompt came back from the saved prefix: only the question was read again ...
+    assert again.usage.prompt_tokens_evaluated is not None
+    assert again.usage.prompt_tokens_evaluated < again.usage.prompt_tokens - 40
+    # ... and the restored state answers exactly as reading it afresh did.
+    assert again.text == first.text

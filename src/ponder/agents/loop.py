@@ -76,6 +76,8 @@ class _State:
     final_attempt: bool = False
     nudged: bool = False
     """The model was told once that it described a call instead of making it."""
+    answer_next: bool = False
+    """The last step only repeated calls already made: the next one is asked for the answer, tools off."""
 
     def add(self, message: ChatMessage) -> None:
         self.messages.append(message)
@@ -111,7 +113,8 @@ class RunLoop:
                     break
                 step += 1
                 yield ev.StepStarted(step=step)
-                reply, text = yield from self._ask(st, step, with_tools=True)
+                answer_only, st.answer_next = st.answer_next, False
+                reply, text = yield from self._ask(st, step, with_tools=not answer_only)
                 if st.timed_out:
                     st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
                     stop = StopReason.TIMEOUT
@@ -135,11 +138,15 @@ class RunLoop:
                 if problem is not None:
                     yield from self._mistake(st, step, mistake, problem)
                     continue
+                ran = len(st.trajectory)
                 for i, call in enumerate(calls):
                     call_id = native_ids[i] if native_ids else None
                     looping = yield from self._act(st, step, call, call_id)
                     if looping:
                         stop = StopReason.LOOP
+                # A small model that repeats a call has what it needs but does not know to stop:
+                # one more tools-on step mostly repeats it again.
+                st.answer_next = all(r.error_kind == "repeated" for r in st.trajectory[ran:])
                 if stop is StopReason.LOOP:
                     break
             if stop is not StopReason.ANSWER:

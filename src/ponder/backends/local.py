@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ponder.backends.base import Backend, Capabilities, ModelReply, ModelRequest, TextGuard, Usage
+from ponder.backends.prefix_cache import PrefixCache, shared_length
 from ponder.errors import BackendError, MissingDependency
 
 if TYPE_CHECKING:
@@ -26,6 +27,10 @@ if TYPE_CHECKING:
     from ponder.backends.local_llm import LocalLlamaLLM
     from ponder.tools.base import Tool
 
+MIN_SAVED_PREFIX = 32
+"""Tokens: a shorter system prompt is read again faster than it is worth keeping."""
+MIN_RESTORE_GAIN = 16
+"""Tokens a saved prefix must add to what the live cache holds before it replaces it."""
 INSTALL_FIX = "pip install 'ponder[local]'  (compiles llama.cpp once, about 6 minutes on 2 cores)"
 
 
@@ -59,6 +64,8 @@ class LocalModel:
         vocab = self.llama._model
         self.eos = vocab.token_get_text(self.llama.token_eos())
         self._format = Jinja2ChatFormatter(template=template, eos_token=self.eos, bos_token="", add_generation_prompt=True)
+        self.prefixes = PrefixCache()
+        """Saved system-prompt-and-tools prefixes (see ``prefix_cache``)."""
 
     @property
     def n_ctx(self) -> int:
@@ -73,15 +80,58 @@ class LocalModel:
         return list(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def cached_prefix(self, tokens: Sequence[int]) -> int:
-        """How many leading tokens of ``tokens`` are already in the KV cache."""
-        n = int(self.llama.n_tokens)
-        cached = self.llama._input_ids[:n]
-        same = 0
-        for a, b in zip(cached, tokens, strict=False):
-            if a != b:
-                break
-            same += 1
-        return same
+        """How many leading tokens of ``tokens`` are already in the live KV cache."""
+        return shared_length(self.llama._input_ids[: int(self.llama.n_tokens)], tokens)
+
+    def prepare(self, tokens: Sequence[int], *, stable: int) -> int:
+        """Load the KV cache with as much of ``tokens`` as it or a saved prefix holds; return that count.
+
+        ``stable`` is how many leading tokens depend only on the system prompt and the tools: when
+        that prefix is not saved yet and must be read anyway, it is read first and saved, so the
+        next conversation that starts the same way skips it.
+        """
+        cached = self.cached_prefix(tokens)
+        saved, shared = self.prefixes.best(tokens)
+        if saved is not None and shared >= cached + MIN_RESTORE_GAIN and self._restore(saved.tokens, saved.state):
+            cached = self.cached_prefix(tokens)
+        if stable >= MIN_SAVED_PREFIX and cached <= stable and tokens[:stable] not in self.prefixes:
+            self._hold(tokens[:stable], cached)
+            self._save(tokens[:stable])
+        return cached
+
+    def _hold(self, prefix: Sequence[int], cached: int) -> None:
+        """Make the live KV cache hold exactly ``prefix``, of which ``cached`` tokens are there already."""
+        self.llama.n_tokens = cached
+        if cached < len(prefix):
+            self.llama.eval(list(prefix[cached:]))  # drops whatever followed the cached part first
+        else:
+            self.llama._ctx.kv_cache_seq_rm(-1, cached, -1)
+
+    def _save(self, prefix: Sequence[int]) -> None:
+        import ctypes
+
+        import llama_cpp
+
+        ctx = self.llama._ctx.ctx
+        size = llama_cpp.llama_state_seq_get_size(ctx, 0)
+        buffer = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0)
+        if written:
+            self.prefixes.put(prefix, ctypes.string_at(buffer, written))
+
+    def _restore(self, prefix: Sequence[int], state: bytes) -> bool:
+        import ctypes
+
+        import llama_cpp
+
+        buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
+        self.llama._ctx.kv_cache_seq_rm(-1, 0, -1)
+        self.llama.n_tokens = 0
+        if not llama_cpp.llama_state_seq_set_data(self.llama._ctx.ctx, buffer, len(state), 0):
+            return False
+        self.llama.input_ids[: len(prefix)] = prefix
+        self.llama.n_tokens = len(prefix)
+        return True
 
     def generate(
         self, tokens: list[int], request: ModelRequest, *, grammar: LlamaGrammar | None = None
@@ -186,7 +236,7 @@ class LocalBackend(Backend):
                     fix="start a new session (/reset in the REPL) or raise [local] n_ctx in ponder.toml",
                 )
             budget = min(budget, model.n_ctx - len(tokens))
-            evaluated = len(tokens) - model.cached_prefix(tokens)
+            evaluated = len(tokens) - model.prepare(tokens, stable=self._stable_prefix(model, request, tokens))
             guard = TextGuard(request)
             pieces = 0
             finish = "stop"
@@ -249,6 +299,24 @@ class LocalBackend(Backend):
             usage=Usage(prompt_tokens=len(tokens), completion_tokens=completion, prompt_tokens_evaluated=max(evaluated, 1)),
             finish_reason=finish,
         )
+
+    @staticmethod
+    def _stable_prefix(model: LocalModel, request: ModelRequest, tokens: Sequence[int]) -> int:
+        """How many leading tokens depend only on the system prompt and the tools, not the conversation."""
+        system: list[ChatMessage] = []
+        for message in request.messages:
+            if message.role.value != "system":
+                break
+            system.append(message)
+        if not system:
+            return 0  # the template's own default system prompt, if any, is short
+        from jinja2 import TemplateError
+
+        try:
+            probe = model.render(system, request.tools)
+        except TemplateError:  # a template that needs a user turn: nothing saved, nothing lost
+            return 0
+        return shared_length(model.tokenize(probe), tokens)
 
     def count_tokens(self, text: str) -> int:
         if self._loaded is None:
