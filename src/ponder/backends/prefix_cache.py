@@ -17,7 +17,7 @@ whole saved prompts.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 
@@ -28,7 +28,7 @@ class SavedPrefix:
     """The sequence's KV state as ``llama_state_seq_get_data`` wrote it."""
 
 
-def shared_length(a: Sequence[int], b: Sequence[int]) -> int:
+def shared_length(a: Iterable[int], b: Iterable[int]) -> int:
     """How many leading tokens ``a`` and ``b`` have in common."""
     same = 0
     for x, y in zip(a, b, strict=False):
