@@ -9,7 +9,10 @@ Prints:
    tokens plus a small constant);
 3. wall time of the same tool tasks with Ponder vs the stock LlamaIndex ReActAgent on the same
    loaded model (target ratio <= 0.5);
-4. peak RSS of `ponder run` on the local model, in a subprocess.
+4. peak RSS of `ponder run` on the local model, in a subprocess;
+5. the first step of a new conversation after another one took the live KV cache, with the
+   system prompt and tools restored from a saved prefix vs read again (same process, same task:
+   a ratio, target <= 0.75).
 """
 
 from __future__ import annotations
@@ -92,6 +95,31 @@ def run_stock(backend: LocalBackend, task: str) -> tuple[float, str]:
     return time.perf_counter() - started, answer
 
 
+def first_step(backend: LocalBackend, task: str) -> tuple[float, int | None, int]:
+    """Seconds, prompt tokens evaluated and prompt tokens of a run's first step, after an unrelated request."""
+    list(backend.stream(ModelRequest(messages=[ChatMessage(role=MessageRole.USER, content="Name a colour.")], max_tokens=4)))
+    record = Agent(backend, tools=[calculator]).run(task).step_records[0]
+    return record.seconds, record.prompt_tokens_evaluated, record.prompt_tokens
+
+
+def saved_prefix_gain(backend: LocalBackend, rounds: int) -> str:
+    model = backend.load()
+    task = TASKS[1]
+    Agent(backend, tools=[calculator]).run(TASKS[0])  # saves the system prompt and tools
+    restored, fresh = [], []
+    for _ in range(rounds):
+        seconds, evaluated, total = first_step(backend, task)
+        restored.append(seconds)
+        model.prefixes.clear()
+        seconds, fresh_evaluated, _ = first_step(backend, task)
+        fresh.append(seconds)
+    r, f = statistics.median(restored), statistics.median(fresh)
+    return (
+        f"restored {r:.2f}s ({evaluated}/{total} prompt tokens read), read again {f:.2f}s "
+        f"({fresh_evaluated}/{total}), ratio {r / f:.2f} (target <= 0.75)"
+    )
+
+
 def peak_rss_of_ponder_run() -> str:
     ponder = str(Path(sys.executable).with_name("ponder"))
     code = (
@@ -137,6 +165,7 @@ def main() -> None:
         ratio = sum(ponder_times) / sum(stock_times)
         print(f"   total ponder {sum(ponder_times):.1f}s / stock {sum(stock_times):.1f}s = {ratio:.2f} (target <= 0.5)")
     print(f"4. peak RSS of `ponder run` on the local model: {peak_rss_of_ponder_run()}")
+    print(f"5. first step of a new conversation: {saved_prefix_gain(backend, args.rounds)}")
 
 
 if __name__ == "__main__":

@@ -149,14 +149,25 @@ def test_max_steps_stops_and_makes_one_last_attempt_to_answer(tools: list[Tool])
     assert "Stop using tools" in last_prompt(backend)
 
 
-def test_repeated_identical_calls_are_detected_and_stopped(tools: list[Tool]) -> None:
-    replies = [call("add", a=1, b=1)] * 3 + ["2"]
-    agent, backend = text_agent(replies, tools, limits=Limits(max_steps=10, max_repeats=1))
+def test_repeated_identical_calls_beyond_the_limit_stop_the_run_with_a_last_attempt(tools: list[Tool]) -> None:
+    replies = [call("add", a=1, b=1)] * 2 + ["2"]
+    agent, backend = text_agent(replies, tools, limits=Limits(max_steps=10, max_repeats=0))
     result = agent.run("1+1")
     assert result.stop_reason is StopReason.LOOP
     assert result.answer == "2"
+    assert [c.error_kind for c in result.trajectory] == [None, "repeated"]
+    assert len(backend.requests) == 3  # two steps, then the last attempt
+    assert "Stop using tools" in last_prompt(backend)
+
+
+def test_a_call_repeated_again_when_asked_for_the_answer_ends_the_run_as_a_loop(tools: list[Tool]) -> None:
+    replies = [call("add", a=1, b=1)] * 3 + ["never asked"]
+    agent, backend = text_agent(replies, tools, limits=Limits(max_steps=10, max_repeats=1))
+    result = agent.run("1+1")
+    assert result.stop_reason is StopReason.LOOP
+    assert result.answer is None
     assert [c.error_kind for c in result.trajectory] == [None, "repeated", "repeated"]
-    assert len(backend.requests) == 4  # three steps, then the last attempt
+    assert len(backend.requests) == 3  # the answer-only step was the last attempt
 
 
 def test_run_timeout_stops_the_run_and_says_so(tools: list[Tool]) -> None:
@@ -286,7 +297,7 @@ def test_after_a_repeated_call_the_next_step_asks_for_the_answer_without_tools(t
     assert result.answer == "The sum is 2."
     assert [c.error_kind for c in result.trajectory] == [None, "repeated"]
     assert backend.requests[1].call_tools and not backend.requests[2].call_tools
-    assert "answer the user now" in last_prompt(backend)
+    assert "Answer my request now" in last_prompt(backend)
 
 
 def test_a_new_call_alongside_a_repeated_one_keeps_the_tools_on(tools: list[Tool]) -> None:

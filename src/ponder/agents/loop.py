@@ -103,6 +103,7 @@ class RunLoop:
         stop: StopReason | None = None
         answer: str | None = None
         step = 0
+        answer_only = False
         try:
             while stop is None:
                 if step >= c.limits.max_steps:
@@ -145,11 +146,16 @@ class RunLoop:
                     if looping:
                         stop = StopReason.LOOP
                 # A small model that repeats a call has what it needs but does not know to stop:
-                # one more tools-on step mostly repeats it again.
+                # answered with a tool result, it mostly repeats the call again; asked as the
+                # user, with the tools off, it answers.
                 st.answer_next = all(r.error_kind == "repeated" for r in st.trajectory[ran:])
+                if st.answer_next and stop is None:
+                    st.add(ChatMessage(role=MessageRole.USER, content=prompts.render("answer_now", c.prompts_dir)))
                 if stop is StopReason.LOOP:
                     break
-            if stop is not StopReason.ANSWER:
+            if stop is StopReason.LOOP and answer_only:
+                pass  # it was just asked for the answer, tools off, and called again: no second time
+            elif stop is not StopReason.ANSWER:
                 answer = yield from self._last_attempt(st, step + 1, stop or StopReason.MAX_STEPS)
         except PonderError as exc:
             self.error = exc
