@@ -131,3 +131,17 @@ def test_a_new_conversation_skips_the_system_prompt_it_shares_with_an_earlier_on
     assert again.usage.prompt_tokens_evaluated < again.usage.prompt_tokens - 40
     # ... and the restored state answers exactly as reading it afresh did.
     assert again.text == first.text
+
+
+def test_a_saved_prefix_llama_cpp_refuses_is_read_again_instead(backend) -> None:  # type: ignore[no-untyped-def]
+    model = backend.load()
+    messages = [
+        ChatMessage(role=MessageRole.SYSTEM, content="You are a geography tutor. Reply with one word, the answer, and nothing more. " * 2),
+        ChatMessage(role=MessageRole.USER, content="What is the capital of France?"),
+    ]
+    tokens = model.tokenize(model.render(messages))
+    model.prefixes.put(tokens[:48], b"not a KV state")  # what a corrupt entry would hand back
+    reply = list(backend.stream(ModelRequest(messages=messages, max_tokens=8)))[-1]
+    assert isinstance(reply, ModelReply)
+    assert "paris" in reply.text.lower()
+    assert (reply.usage.prompt_tokens_evaluated or 0) > reply.usage.prompt_tokens - 8

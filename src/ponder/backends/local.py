@@ -92,8 +92,9 @@ class LocalModel:
         """
         cached = self.cached_prefix(tokens)
         saved, shared = self.prefixes.best(tokens)
-        if saved is not None and shared >= cached + MIN_RESTORE_GAIN and self._restore(saved.tokens, saved.state):
-            cached = self.cached_prefix(tokens)
+        if saved is not None and shared >= cached + MIN_RESTORE_GAIN:
+            self._restore(saved.tokens, saved.state)
+            cached = self.cached_prefix(tokens)  # nothing, if the restore failed
         if stable >= MIN_SAVED_PREFIX and cached <= stable and tokens[:stable] not in self.prefixes:
             self._hold(tokens[:stable], cached)
             self._save(tokens[:stable])
@@ -119,7 +120,8 @@ class LocalModel:
         if written:
             self.prefixes.put(prefix, ctypes.string_at(buffer, written))
 
-    def _restore(self, prefix: Sequence[int], state: bytes) -> bool:
+    def _restore(self, prefix: Sequence[int], state: bytes) -> None:
+        """Replace the live KV cache with a saved prefix's (an empty one if llama.cpp refuses it)."""
         import ctypes
 
         import llama_cpp
@@ -127,11 +129,10 @@ class LocalModel:
         buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
         self.llama._ctx.kv_cache_seq_rm(-1, 0, -1)
         self.llama.n_tokens = 0
-        if not llama_cpp.llama_state_seq_set_data(self.llama._ctx.ctx, buffer, len(state), 0):
-            return False
-        self.llama.input_ids[: len(prefix)] = prefix
-        self.llama.n_tokens = len(prefix)
-        return True
+        self.llama._requires_eval = True  # no logits come with the state: never sample before a decode
+        if llama_cpp.llama_state_seq_set_data(self.llama._ctx.ctx, buffer, len(state), 0):
+            self.llama.input_ids[: len(prefix)] = prefix
+            self.llama.n_tokens = len(prefix)
 
     def generate(
         self, tokens: list[int], request: ModelRequest, *, grammar: LlamaGrammar | None = None
