@@ -153,9 +153,8 @@ class RunLoop:
                     st.add(ChatMessage(role=MessageRole.USER, content=prompts.render("answer_now", c.prompts_dir)))
                 if stop is StopReason.LOOP:
                     break
-            if stop is StopReason.LOOP and answer_only:
-                pass  # it was just asked for the answer, tools off, and called again: no second time
-            elif stop is not StopReason.ANSWER:
+            # A loop in an answer-only step was the last attempt already: it is not asked twice.
+            if stop is not StopReason.ANSWER and not (stop is StopReason.LOOP and answer_only):
                 answer = yield from self._last_attempt(st, step + 1, stop or StopReason.MAX_STEPS)
         except PonderError as exc:
             self.error = exc
