@@ -292,6 +292,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--categories", default="simple_python,multiple", help="comma-separated BFCL categories"
     )
     parser.add_argument("--limit", type=int, default=None, help="first N cases of each category")
+    parser.add_argument("--skip", type=int, default=0, help="start after the first N cases of each category")
     parser.add_argument(
         "--model",
         default="local:qwen2.5-coder-1.5b",
@@ -314,7 +315,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown agents {unknown}; choose from {', '.join(AGENTS)}")
     categories = [c.strip() for c in args.categories.split(",") if c.strip()]
-    cases = [case for category in categories for case in load_cases(category, limit=args.limit)]
+    end = None if args.limit is None else args.skip + args.limit
+    cases = [case for category in categories for case in load_cases(category, limit=end)[args.skip :]]
     backend = resolve(args.model)
     load = getattr(backend, "load", None)
     if callable(load) and {"ponder", "react"} & set(agents):

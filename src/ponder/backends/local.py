@@ -2,8 +2,8 @@
 
 ``local:qwen2.5-coder-1.5b`` is the built-in model (assembled from the ``ponder[local]``
 packages on first use); ``local:/path/model.gguf`` runs any GGUF. The prompt is rendered with
-the GGUF's own chat template (tools included, as the model was trained), and each request is
-sent as tokens so llama.cpp reuses its KV cache for the longest common prefix: a step reads
+the GGUF's own chat template, which lists the tools as compact signatures (``tool_listing``: about
+half the prompt tokens of their JSON schemas), and each request is sent as tokens so llama.cpp reuses its KV cache for the longest common prefix: a step reads
 only the tokens that are new since the previous call. The model stays loaded across steps
 and turns.
 """
@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ponder.backends.base import Backend, Capabilities, ModelReply, ModelRequest, TextGuard, Usage
 from ponder.backends.prefix_cache import PrefixCache, shared_length
+from ponder.backends.tool_listing import TOOL_LISTINGS, ListedTool, listing_formatter
 from ponder.errors import BackendError, MissingDependency
 
 if TYPE_CHECKING:
@@ -44,7 +45,6 @@ class LocalModel:
     def __init__(self, path: Path, *, n_ctx: int, n_threads: int | None) -> None:
         try:
             from llama_cpp import Llama
-            from llama_cpp.llama_chat_format import Jinja2ChatFormatter
         except ImportError as exc:
             raise MissingDependency("the embedded model needs llama-cpp-python", fix=INSTALL_FIX) from exc
         threads = n_threads or os.cpu_count() or 2
@@ -63,7 +63,7 @@ class LocalModel:
             raise BackendError(f"{path.name} has no chat template", fix="use an instruct GGUF that embeds its chat template")
         vocab = self.llama._model
         self.eos = vocab.token_get_text(self.llama.token_eos())
-        self._format = Jinja2ChatFormatter(template=template, eos_token=self.eos, bos_token="", add_generation_prompt=True)
+        self._format = listing_formatter(template, eos_token=self.eos)
         self.prefixes = PrefixCache()
         """Saved system-prompt-and-tools prefixes (see ``prefix_cache``)."""
 
@@ -71,9 +71,11 @@ class LocalModel:
     def n_ctx(self) -> int:
         return int(self.llama.n_ctx())
 
-    def render(self, messages: Sequence[ChatMessage], tools: Sequence[Tool] = ()) -> str:
+    def render(self, messages: Sequence[ChatMessage], tools: Sequence[Tool] = (), *, listing: str = "signature") -> str:
+        """The prompt for ``messages``; ``listing="signature"`` lists the tools in fewer tokens than JSON."""
         dicts = [_as_template_message(m) for m in messages]
-        schemas = [t.openai_schema() for t in tools] or None
+        wrap = ListedTool if listing == "signature" else dict
+        schemas = [wrap(t.openai_schema()) for t in tools] or None
         return str(self._format(messages=dicts, tools=schemas).prompt)  # type: ignore[arg-type]
 
     def tokenize(self, text: str) -> list[int]:
@@ -183,12 +185,23 @@ class LocalBackend(Backend):
     provider = "local"
 
     def __init__(
-        self, model: str = "", *, n_ctx: int = 8192, n_threads: int | None = None, constrain_calls: bool = True
+        self,
+        model: str = "",
+        *,
+        n_ctx: int = 8192,
+        n_threads: int | None = None,
+        constrain_calls: bool = True,
+        tool_listing: str = "signature",
     ) -> None:
         from ponder.backends.local_files import MODEL_NAME
 
         self.model = model or MODEL_NAME
         self.constrain_calls = constrain_calls
+        """Write tool calls under a grammar built from the tools' schemas (see ``call_grammar``)."""
+        if tool_listing not in TOOL_LISTINGS:
+            raise ValueError(f"tool_listing must be one of {', '.join(TOOL_LISTINGS)}, not {tool_listing!r}")
+        self.tool_listing = tool_listing
+        """How the prompt lists the tools: ``signature`` (compact, see ``tool_listing``) or ``json`` (the template's own)."""
         """Write tool calls under a grammar built from the tools' schemas (see ``call_grammar``)."""
         self._n_ctx = n_ctx
         self._n_threads = n_threads
@@ -227,7 +240,7 @@ class LocalBackend(Backend):
     # -- generation -------------------------------------------------------------------------
     def stream(self, request: ModelRequest) -> Iterator[str | ModelReply]:
         model = self.load()
-        prompt = model.render(request.messages, request.tools)
+        prompt = model.render(request.messages, request.tools, listing=self.tool_listing)
         with model.lock:
             tokens = model.tokenize(prompt)
             budget = request.max_tokens or 1024
@@ -301,8 +314,7 @@ class LocalBackend(Backend):
             finish_reason=finish,
         )
 
-    @staticmethod
-    def _stable_prefix(model: LocalModel, request: ModelRequest, tokens: Sequence[int]) -> int:
+    def _stable_prefix(self, model: LocalModel, request: ModelRequest, tokens: Sequence[int]) -> int:
         """How many leading tokens depend only on the system prompt and the tools, not the conversation."""
         system: list[ChatMessage] = []
         for message in request.messages:
@@ -314,7 +326,7 @@ class LocalBackend(Backend):
         from jinja2 import TemplateError
 
         try:
-            probe = model.render(system, request.tools)
+            probe = model.render(system, request.tools, listing=self.tool_listing)
         except TemplateError:  # a template that needs a user turn: nothing saved, nothing lost
             return 0
         return shared_length(model.tokenize(probe), tokens)
@@ -332,6 +344,14 @@ def _with_budget(request: ModelRequest, budget: int) -> ModelRequest:
 
 
 def create(
-    model: str, *, n_ctx: int = 8192, n_threads: int | None = None, constrain_calls: bool = True, **_: Any
+    model: str,
+    *,
+    n_ctx: int = 8192,
+    n_threads: int | None = None,
+    constrain_calls: bool = True,
+    tool_listing: str = "signature",
+    **_: Any,
 ) -> LocalBackend:
-    return LocalBackend(model, n_ctx=n_ctx, n_threads=n_threads, constrain_calls=constrain_calls)
+    return LocalBackend(
+        model, n_ctx=n_ctx, n_threads=n_threads, constrain_calls=constrain_calls, tool_listing=tool_listing
+    )
