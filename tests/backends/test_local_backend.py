@@ -145,3 +145,23 @@ def test_a_saved_prefix_llama_cpp_refuses_is_read_again_instead(backend) -> None
     assert isinstance(reply, ModelReply)
     assert "paris" in reply.text.lower()
     assert (reply.usage.prompt_tokens_evaluated or 0) > reply.usage.prompt_tokens - 8
+
+
+def test_tools_are_listed_as_signatures_in_fewer_prompt_tokens_and_still_called(backend) -> None:  # type: ignore[no-untyped-def]
+    from ponder.backends.local import LocalBackend
+    from ponder.tools.builtin.calculator import calculator
+
+    model = backend.load()
+    messages = [ChatMessage(role=MessageRole.USER, content="What is 2**20?")]
+    listed = model.render(messages, [calculator], listing="signature")
+    as_json = model.render(messages, [calculator], listing="json")
+    assert "calculator(" in listed and '"properties"' not in listed
+    assert '"properties"' in as_json
+    assert len(model.tokenize(listed)) < len(model.tokenize(as_json))
+    with pytest.raises(ValueError, match="signature, json"):
+        LocalBackend("qwen2.5-coder-1.5b", tool_listing="yaml")
+    # The model reads the signature and writes a call the loop runs (calculator's own test asks
+    # for the tool by name; this one does not).
+    result = Agent(backend, tools=[calculator]).run("What is 2**20?")
+    assert [c.name for c in result.trajectory][:1] == ["calculator"]
+    assert "1048576" in (result.answer or "").replace(",", "")

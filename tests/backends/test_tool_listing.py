@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 
-from ponder.backends.tool_listing import ListedTool, listing_formatter, signature, type_name
+from ponder.backends.tool_listing import ListedTool, describe, listing_formatter
+from ponder.tools.base import Tool
+from ponder.tools.schema import type_label
 
 DEPRECIATION = {
     "type": "function",
@@ -34,27 +36,29 @@ TEMPLATE = (
 )
 
 
-def test_a_signature_names_every_parameter_with_its_type_default_and_description() -> None:
-    text = signature(DEPRECIATION)
-    head, *lines = text.splitlines()
+def depreciation() -> Tool:
+    return Tool.from_json_schema(DEPRECIATION, lambda **_: "ok")
+
+
+def test_a_tool_is_described_by_its_signature_and_a_line_per_documented_parameter() -> None:
+    head, *lines = describe(depreciation()).splitlines()
     assert head == (
-        'property_depreciation(initial_cost: integer, unit: "usd" | "eur", monthly: boolean = false, note?: string)'
+        'property_depreciation(initial_cost: integer, unit: "usd"|"eur", monthly: boolean = false, note?: string)'
         ": Depreciated value of a property."
     )
     assert lines == ["  initial_cost: What it cost.", "  unit: Currency.", "  monthly: Monthly, not yearly."]
 
 
-def test_nested_types_are_spelled_out() -> None:
-    assert type_name({"type": "array", "items": {"type": "integer"}}) == "array[integer]"
-    assert type_name({"type": ["string", "null"]}) == "string | null"
-    assert type_name({"anyOf": [{"type": "integer"}, {"type": "string"}]}) == "integer | string"
+def test_nested_objects_are_spelled_out() -> None:
     point = {"type": "object", "properties": {"x": {"type": "number"}, "y": {"type": "number"}}, "required": ["x"]}
-    assert type_name(point) == "{x: number, y?: number}"
-    assert type_name({"type": "object"}) == "object"
+    assert type_label(point) == "{x: number, y?: number}"
+    assert type_label({"type": "array", "items": point}) == "array[{x: number, y?: number}]"
+    assert type_label({"type": "object"}) == "object"
 
 
 def test_a_tool_without_parameters_still_reads_as_a_call() -> None:
-    assert signature({"name": "now", "description": "The time.", "parameters": {}}) == "now(): The time."
+    now = Tool.from_json_schema({"name": "now", "description": "The time."}, lambda: "noon")
+    assert describe(now) == "now(): The time."
 
 
 def test_the_template_lists_tools_as_signatures_but_writes_call_arguments_as_json() -> None:
@@ -68,9 +72,9 @@ def test_the_template_lists_tools_as_signatures_but_writes_call_arguments_as_jso
             "tool_calls": [{"type": "function", "function": {"name": "property_depreciation", "arguments": arguments}}],
         },
     ]
-    listed = formatter(messages=messages, tools=[ListedTool(DEPRECIATION)]).prompt
+    listed = formatter(messages=messages, tools=[ListedTool(depreciation())]).prompt
     plain = formatter(messages=messages, tools=[DEPRECIATION]).prompt
-    assert signature(DEPRECIATION) in listed
+    assert describe(depreciation()) in listed
     assert '"properties"' not in listed
     assert f"<tool_call>{json.dumps(arguments)}</tool_call>" in listed
     assert json.dumps(DEPRECIATION) in plain  # a plain schema is written as the template asks

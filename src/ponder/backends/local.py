@@ -74,8 +74,8 @@ class LocalModel:
     def render(self, messages: Sequence[ChatMessage], tools: Sequence[Tool] = (), *, listing: str = "signature") -> str:
         """The prompt for ``messages``; ``listing="signature"`` lists the tools in fewer tokens than JSON."""
         dicts = [_as_template_message(m) for m in messages]
-        wrap = ListedTool if listing == "signature" else dict
-        schemas = [wrap(t.openai_schema()) for t in tools] or None
+        listed = listing == "signature"
+        schemas = [ListedTool(t) if listed else t.openai_schema() for t in tools] or None
         return str(self._format(messages=dicts, tools=schemas).prompt)  # type: ignore[arg-type]
 
     def tokenize(self, text: str) -> list[int]:

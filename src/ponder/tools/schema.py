@@ -100,7 +100,8 @@ MAX_ENUM_SHOWN = 12
 
 
 def type_label(spec: dict[str, Any]) -> str:
-    """A short label for a parameter's type: ``integer``, ``array[string]``, ``"c"|"f"``, ``number|string``."""
+    """A short label for a parameter's type: ``integer``, ``array[string]``, ``"c"|"f"``, ``number|string``,
+    ``{min: number, max?: number}``."""
     if "enum" in spec:
         values = [json.dumps(v, ensure_ascii=False, default=str) for v in spec["enum"][:MAX_ENUM_SHOWN]]
         return "|".join(values) + ("|..." if len(spec["enum"]) > MAX_ENUM_SHOWN else "")
@@ -109,6 +110,10 @@ def type_label(spec: dict[str, Any]) -> str:
         return "|".join(str(k) for k in kind if k != "null") or "any"
     if kind == "array" and isinstance(spec.get("items"), dict) and spec["items"]:
         return f"array[{type_label(spec['items'])}]"
+    if kind == "object" and isinstance(spec.get("properties"), dict) and spec["properties"]:
+        required = set(spec.get("required") or [])
+        fields = (f"{name}{'' if name in required else '?'}: {type_label(sub)}" for name, sub in spec["properties"].items())
+        return "{" + ", ".join(fields) + "}"
     if kind:
         return str(kind)
     options = [type_label(s) for s in spec.get("anyOf", []) if s.get("type") != "null"]
