@@ -86,6 +86,8 @@ def test_a_half_streamed_call_is_not_complete_until_its_json_closes() -> None:
     "text, kept",
     [
         ("It is 1" + "0" * 70, "It is 1000"),
+        ("It is 12" + "0" * 24, "It is 12000"),
+        ("Avogadro: 602214076" + "0" * 15, None),
         ("Sure. " + "the " * 20, "Sure. the the the "),
         ("| a | b |\n|" + "---|" * 40, None),
         ("=" * 120, None),

@@ -165,3 +165,31 @@ def test_tools_are_listed_as_signatures_in_fewer_prompt_tokens_and_still_called(
     result = Agent(backend, tools=[calculator]).run("What is 2**20?")
     assert [c.name for c in result.trajectory][:1] == ["calculator"]
     assert "1048576" in (result.answer or "").replace(",", "")
+
+
+def test_greedy_sampling_under_a_grammar_picks_the_tokens_llama_cpps_own_sampler_picks(backend) -> None:  # type: ignore[no-untyped-def]
+    from llama_cpp import LlamaGrammar
+
+    model = backend.load()
+    messages = [ChatMessage(role=MessageRole.USER, content="Which city is the capital of France? Reply in JSON.")]
+    prompt = model.tokenize(model.render(messages))
+    # The model would begin "```json" or "The": the grammar refuses that first pick, so the whole
+    # vocabulary is checked there; later picks pass the one-token check.
+    rules = r'root ::= "{\"city\": \"" [A-Z] [a-z]+ "\", \"country\": \"" [A-Z] [a-z]+ "\"}"'
+
+    def write() -> str:
+        model.llama.reset()
+        out = model.llama.create_completion(
+            prompt, grammar=LlamaGrammar.from_string(rules, verbose=False), temperature=0.0, max_tokens=24
+        )
+        return str(out["choices"][0]["text"])  # type: ignore[index]
+
+    with model.lock:
+        fast = write()
+        del model.llama._init_sampler  # llama-cpp-python's own sampler chain, grammar on every candidate
+        try:
+            stock = write()
+        finally:
+            model._use_fast_grammar_sampling()
+            model.llama.reset()
+    assert fast == stock == '{"city": "Paris", "country": "France"}'

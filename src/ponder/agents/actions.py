@@ -96,6 +96,7 @@ def mentioned_tool(text: str, tool_names: Collection[str]) -> str | None:
 
 _RUNAWAY = re.compile(r"(\w.{0,11}?|.{0,11}?\w)\1{11,}\Z", re.DOTALL)
 RUNAWAY_MIN_CHARS = 60
+RUNAWAY_MIN_CHARS_ONE = 24
 
 
 def runaway_end(text: str) -> int | None:
@@ -103,12 +104,15 @@ def runaway_end(text: str) -> int | None:
 
     Small models at temperature 0 sometimes loop on a short unit ("1000000000…", "the the the…")
     until the token limit. A unit of up to 12 characters, holding a letter or digit, repeated at
-    least 12 times over 60 or more characters ends the reply after its third repeat; runs of
-    punctuation or spaces (rules, tables, indentation) never do.
+    least 12 times over 60 or more characters (24 for a single character) ends the reply after
+    its third repeat; runs of punctuation or spaces (rules, tables, indentation) never do.
     """
     tail_start = max(0, len(text) - 160)  # checked on every delta: a run is caught as it grows
     m = _RUNAWAY.search(text, tail_start)
-    if m is None or len(m.group(0)) < RUNAWAY_MIN_CHARS:
+    if m is None:
+        return None
+    # One character over and over ("1000000…"; Qwen writes a digit per token) is caught sooner.
+    if len(m.group(0)) < (RUNAWAY_MIN_CHARS_ONE if len(m.group(1)) == 1 else RUNAWAY_MIN_CHARS):
         return None
     return m.start() + 3 * len(m.group(1))
 

@@ -64,8 +64,24 @@ class LocalModel:
         vocab = self.llama._model
         self.eos = vocab.token_get_text(self.llama.token_eos())
         self._format = listing_formatter(template, eos_token=self.eos)
+        self._use_fast_grammar_sampling()
         self.prefixes = PrefixCache()
         """Saved system-prompt-and-tools prefixes (see ``prefix_cache``)."""
+
+    def _use_fast_grammar_sampling(self) -> None:
+        """Greedy generation under a grammar checks one token, not the vocabulary (``grammar_sampler``)."""
+        from ponder.backends.grammar_sampler import GreedyGrammarSampler
+
+        llama = self.llama
+        stock = llama._init_sampler
+
+        def init_sampler(**options: Any) -> Any:
+            plain = options.get("repeat_penalty", 1.0) == 1.0 and not options.get("logits_processor")
+            if options.get("grammar") is not None and options.get("temp") == 0.0 and plain:
+                return GreedyGrammarSampler(llama, options["grammar"])
+            return stock(**options)
+
+        llama._init_sampler = init_sampler  # type: ignore[method-assign,assignment]
 
     @property
     def n_ctx(self) -> int:
@@ -76,7 +92,7 @@ class LocalModel:
         dicts = [_as_template_message(m) for m in messages]
         listed = listing == "signature"
         schemas = [ListedTool(t) if listed else t.openai_schema() for t in tools] or None
-        return str(self._format(messages=dicts, tools=schemas).prompt)  # type: ignore[arg-type]
+        return str(self._format(messages=dicts, tools=schemas).prompt)
 
     def tokenize(self, text: str) -> list[int]:
         return list(self.llama.tokenize(text.encode("utf-8"), add_bos=False, special=True))
