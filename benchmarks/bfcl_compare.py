@@ -306,6 +306,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per case, for every agent")
     parser.add_argument(
+        "--tool-listing",
+        choices=("json", "signature"),
+        default="json",
+        help="how the embedded model's prompt lists the tools for Ponder (local: only)",
+    )
+    parser.add_argument(
         "--out", type=Path, default=Path("bfcl_compare.jsonl"), help="per-case results (JSONL)"
     )
     args = parser.parse_args(argv)
@@ -318,6 +324,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     end = None if args.limit is None else args.skip + args.limit
     cases = [case for category in categories for case in load_cases(category, limit=end)[args.skip :]]
     backend = resolve(args.model)
+    if hasattr(backend, "tool_listing"):
+        backend.tool_listing = args.tool_listing
     load = getattr(backend, "load", None)
     if callable(load) and {"ponder", "react"} & set(agents):
         started = time.perf_counter()  # load the weights before the clock starts: no case is charged for it

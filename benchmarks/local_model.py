@@ -12,7 +12,12 @@ Prints:
 4. peak RSS of `ponder run` on the local model, in a subprocess;
 5. the first step of a new conversation after another one took the live KV cache, with the
    system prompt and tools restored from a saved prefix vs read again (same process, same task:
-   a ratio, target <= 0.75).
+   a ratio, target <= 0.75);
+6. a tool call written under the tools' grammar: tokens/s with Ponder's greedy grammar sampler
+   vs llama-cpp-python's own (grammar on every candidate), same prompt, same process, and
+   whether the two wrote the same call;
+7. prompt tokens of the tool list as compact signatures vs the template's JSON, over the first
+   15 BFCL `multiple` cases (needs `bfcl-eval`).
 """
 
 from __future__ import annotations
@@ -120,6 +125,59 @@ def saved_prefix_gain(backend: LocalBackend, rounds: int) -> str:
     )
 
 
+def constrained_call(backend: LocalBackend, rounds: int) -> str:
+    from llama_cpp import Llama
+
+    from ponder.backends.call_grammar import grammar_for
+
+    model = backend.load()
+    messages = [ChatMessage(role=MessageRole.USER, content=TASKS[0])]
+    prompt = model.tokenize(model.render(messages, [calculator]) + '<tool_call>\n{"name": "calculator", "arguments": ')
+    grammar = grammar_for([calculator])
+
+    def write() -> tuple[float, str]:
+        llama = model.llama
+        llama.reset()
+        llama.eval(prompt)  # the prompt is read outside the clock: only writing is timed
+        started = time.perf_counter()
+        out = llama.create_completion(prompt, grammar=grammar, temperature=0.0, max_tokens=64)
+        seconds = time.perf_counter() - started
+        return out["usage"]["completion_tokens"] / seconds, out["choices"][0]["text"]  # type: ignore[index]
+
+    fast, stock, same = [], [], True
+    with model.lock:
+        for _ in range(rounds):
+            tps, fast_text = write()
+            fast.append(tps)
+            model.llama._init_sampler = Llama._init_sampler.__get__(model.llama)  # type: ignore[method-assign]
+            try:
+                tps, stock_text = write()
+            finally:
+                model._use_fast_grammar_sampling()
+            stock.append(tps)
+            same = same and fast_text == stock_text
+        model.llama.reset()
+    f, k = statistics.median(fast), statistics.median(stock)
+    return f"ponder {f:.1f} tok/s, llama-cpp-python's sampler {k:.1f} tok/s, ratio {f / k:.2f}; same call: {same}"
+
+
+def tool_listing_tokens(backend: LocalBackend) -> str:
+    try:
+        from ponder.evals.bfcl import load_cases, tools_for
+
+        cases = load_cases("multiple", limit=15)
+    except Exception as exc:  # bfcl-eval missing: say so, do not fail the other figures
+        return f"skipped ({exc})"
+    model = backend.load()
+    listed = as_json = 0
+    for case in cases:
+        tools, _ = tools_for(case)
+        messages = [ChatMessage(role=MessageRole.USER, content=case.prompt)]
+        listed += len(model.tokenize(model.render(messages, tools, listing="signature")))
+        as_json += len(model.tokenize(model.render(messages, tools, listing="json")))
+    return f"signatures {listed} vs JSON {as_json} prompt tokens, ratio {listed / as_json:.2f}"
+
+
 def peak_rss_of_ponder_run() -> str:
     ponder = str(Path(sys.executable).with_name("ponder"))
     code = (
@@ -166,6 +224,8 @@ def main() -> None:
         print(f"   total ponder {sum(ponder_times):.1f}s / stock {sum(stock_times):.1f}s = {ratio:.2f} (target <= 0.5)")
     print(f"4. peak RSS of `ponder run` on the local model: {peak_rss_of_ponder_run()}")
     print(f"5. first step of a new conversation: {saved_prefix_gain(backend, args.rounds)}")
+    print(f"6. a constrained tool call: {constrained_call(backend, args.rounds)}")
+    print(f"7. tool list, 15 BFCL multiple cases: {tool_listing_tokens(backend)}")
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ class LocalConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     n_ctx: int = Field(8192, ge=512)
     n_threads: int | None = Field(None, ge=1)
+    tool_listing: Literal["json", "signature"] = "json"
 
 
 class McpServerConfig(BaseModel):

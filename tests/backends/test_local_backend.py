@@ -12,7 +12,7 @@ from ponder.agents import events as ev
 from ponder.agents.agent import Agent
 from ponder.agents.result import StopReason
 from ponder.backends.base import ModelReply, ModelRequest
-from ponder.errors import ModelNotFound
+from ponder.errors import ConfigError, ModelNotFound
 
 pytestmark = pytest.mark.slow
 
@@ -158,11 +158,14 @@ def test_tools_are_listed_as_signatures_in_fewer_prompt_tokens_and_still_called(
     assert "calculator(" in listed and '"properties"' not in listed
     assert '"properties"' in as_json
     assert len(model.tokenize(listed)) < len(model.tokenize(as_json))
-    with pytest.raises(ValueError, match="signature, json"):
+    with pytest.raises(ConfigError, match="yaml") as refused:
         LocalBackend("qwen2.5-coder-1.5b", tool_listing="yaml")
+    assert "json, signature" in str(refused.value.fix)
     # The model reads the signature and writes a call the loop runs (calculator's own test asks
     # for the tool by name; this one does not).
-    result = Agent(backend, tools=[calculator]).run("What is 2**20?")
+    listing = LocalBackend("qwen2.5-coder-1.5b", n_ctx=4096, tool_listing="signature")
+    listing._loaded = model  # the same loaded model, listed differently
+    result = Agent(listing, tools=[calculator]).run("What is 2**20?")
     assert [c.name for c in result.trajectory][:1] == ["calculator"]
     assert "1048576" in (result.answer or "").replace(",", "")
 

