@@ -74,7 +74,9 @@ class LocalModel:
         from ponder.backends.grammar_sampler import GreedyGrammarSampler
 
         llama = self.llama
-        stock = llama._init_sampler
+        stock = getattr(llama, "_init_sampler", None)
+        if stock is None:  # a llama-cpp-python without this hook: its own sampler, just slower
+            return
 
         def init_sampler(**options: Any) -> Any:
             plain = options.get("repeat_penalty", 1.0) == 1.0 and not options.get("logits_processor")
