@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ponder.backends.base import Backend
+from ponder.backends.tool_listing import TOOL_LISTINGS
 from ponder.evals.bfcl import BfclCall, BfclCase, grade, load_cases, tools_for
 
 AGENTS = ("ponder", "react", "function")
@@ -307,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per case, for every agent")
     parser.add_argument(
         "--tool-listing",
-        choices=("json", "signature"),
+        choices=TOOL_LISTINGS,
         default="json",
         help="how the embedded model's prompt lists the tools for Ponder (local: only)",
     )

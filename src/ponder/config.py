@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ponder.backends.tool_listing import ToolListing
 from ponder.errors import ConfigError
 
 PROJECT_FILE = "ponder.toml"
@@ -28,7 +29,7 @@ class LocalConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     n_ctx: int = Field(8192, ge=512)
     n_threads: int | None = Field(None, ge=1)
-    tool_listing: Literal["json", "signature"] = "json"
+    tool_listing: ToolListing = "json"
 
 
 class McpServerConfig(BaseModel):

@@ -36,8 +36,6 @@ class GreedyGrammarSampler:
             raise ValueError("llama.cpp refused the grammar")
         self._one = (llama_cpp.llama_token_data * 1)()
         self._all: Any = None
-        self.full_checks = 0
-        """How many tokens needed the whole vocabulary checked (the grammar refused the first pick)."""
 
     def sample(self, ctx: Any, idx: int) -> int:
         lib, np = self._lib, self._np
@@ -58,7 +56,6 @@ class GreedyGrammarSampler:
     def _pick_allowed(self, logits: Any) -> int:
         """The best token the grammar allows, from the whole vocabulary."""
         lib, np = self._lib, self._np
-        self.full_checks += 1
         if self._all is None:
             self._all = (lib.llama_token_data * self.n_vocab)()
         view = np.frombuffer(self._all, dtype=np.dtype([("id", np.int32), ("logit", np.float32), ("p", np.float32)]))

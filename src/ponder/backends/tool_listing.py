@@ -14,12 +14,13 @@ the JSON listing passes (see the README).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 if TYPE_CHECKING:
     from ponder.tools.base import Tool
 
-TOOL_LISTINGS = ("json", "signature")
+ToolListing = Literal["json", "signature"]
+TOOL_LISTINGS: tuple[str, ...] = get_args(ToolListing)
 
 
 class ListedTool(dict[str, Any]):
