@@ -10,8 +10,6 @@ from typing import TYPE_CHECKING
 
 from ponder._lazy import lazy_getattr
 
-__version__ = "0.1.0"
-
 _EXPORTS = {
     "Agent": "ponder.agents.agent",
     "RunResult": "ponder.agents.result",
@@ -35,4 +33,21 @@ if TYPE_CHECKING:
 __all__ = list(_EXPORTS)
 
 
-__getattr__ = lazy_getattr(__name__, _EXPORTS)
+_lazy = lazy_getattr(__name__, _EXPORTS)
+
+
+def __getattr__(name: str) -> object:
+    if name == "__version__":
+        return version()
+    return _lazy(name)
+
+
+def version() -> str:
+    """The installed distribution's version (pyproject.toml is the one place it is written)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("ponder")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"

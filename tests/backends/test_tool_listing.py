@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ponder.backends.tool_listing import ListedTool, describe, listing_formatter
+from ponder.backends.local.tool_listing import ListedTool, describe, listing_formatter
 from ponder.tools.base import Tool
 from ponder.tools.schema import type_label
 

@@ -117,7 +117,8 @@ def test_a_hung_case_is_abandoned_at_the_hard_deadline() -> None:
 
 
 def test_the_run_timeout_stops_a_slow_agent_as_a_failure() -> None:
-    suite = replace(suite_from(ARITHMETIC_SUITE), limits=Limits(run_timeout=0.2))
+    suite = suite_from(ARITHMETIC_SUITE)
+    suite = replace(suite, agent=suite.agent.merged(limits=Limits(run_timeout=0.2)))
     model = ArithmeticModel(delay=0.3)
     records = EvalRunner(select_cases(suite, ids=["a"]), model.backend()).run()
     assert records[0].stop_reason == "timeout" and records[0].status == "fail"

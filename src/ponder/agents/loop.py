@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import time
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,13 +37,14 @@ from ponder.agents.protocol import (
     stringify,
     truncate,
 )
-from ponder.agents.result import RunResult, StepRecord, StopReason, ToolCallRecord, UsageTotals
+from ponder.agents.result import RunResult, StepRecord, StopReason, ToolCallRecord
+from ponder.agents.spec import Approver
 from ponder.agents.tool_runner import run_tool
 from ponder.backends.base import Backend, ModelReply, ModelRequest
 from ponder.errors import PonderError
 from ponder.tools.base import Tool
+from ponder.usage import Usage
 
-Approver = Callable[[Tool, dict[str, Any]], bool]
 _STOPS_TEXT = ("</tool_call>", "\nObservation:", "\nObservation from")
 
 
@@ -69,7 +70,7 @@ class _State:
     new_messages: list[ChatMessage] = field(default_factory=list)
     trajectory: list[ToolCallRecord] = field(default_factory=list)
     step_records: list[StepRecord] = field(default_factory=list)
-    usage: UsageTotals = field(default_factory=UsageTotals)
+    usage: Usage = field(default_factory=Usage)
     seen_calls: dict[str, int] = field(default_factory=dict)
     repeats: int = 0
     timed_out: bool = False
@@ -220,11 +221,7 @@ class RunLoop:
             reply = ModelReply(text=text)
         text = reply.text or text
         u = reply.usage
-        st.usage.prompt_tokens += u.prompt_tokens
-        st.usage.completion_tokens += u.completion_tokens
-        st.usage.model_calls += 1
-        if u.prompt_tokens_evaluated is not None:
-            st.usage.prompt_tokens_evaluated = (st.usage.prompt_tokens_evaluated or 0) + u.prompt_tokens_evaluated
+        st.usage.add(u, calls=1)
         st.step_records.append(
             StepRecord(
                 step=step,

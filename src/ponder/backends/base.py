@@ -12,6 +12,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ponder.usage import Usage
+
 if TYPE_CHECKING:
     from llama_index.core.base.llms.types import ChatMessage
     from llama_index.core.llms import LLM
@@ -37,18 +39,6 @@ class NativeToolCall:
     name: str
     arguments: dict[str, Any] | str
     """Parsed arguments, or the raw string when the server sent invalid JSON."""
-
-
-@dataclass
-class Usage:
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    prompt_tokens_evaluated: int | None = None
-    """Prompt tokens the backend actually had to read (the rest came from its KV cache), where known."""
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
 
 
 @dataclass
@@ -100,6 +90,11 @@ class Backend(ABC):
         Closing the iterator early stops generation (the loop does this once it has a complete action).
         Raises ``BackendError`` subclasses for problems the user must fix.
         """
+
+    def identity(self) -> dict[str, Any]:
+        """What else decides this backend's replies besides its name and code: where it answers from
+        (a server's URL) and options that change the prompt. Cache keys include it."""
+        return {}
 
     def count_tokens(self, text: str) -> int:
         """Offline token estimate; backends with a real tokenizer override this."""

@@ -34,7 +34,7 @@ EXIT_CODES = """exit codes:
 
 
 def build_parser(selected: str | None) -> argparse.ArgumentParser:
-    from ponder import __version__
+    from ponder import version
 
     parser = argparse.ArgumentParser(
         prog="ponder",
@@ -42,7 +42,7 @@ def build_parser(selected: str | None) -> argparse.ArgumentParser:
         epilog=EXIT_CODES,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"ponder {__version__}")
+    parser.add_argument("--version", action="version", version=f"ponder {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in SUBCOMMANDS.items():
         sp = sub.add_parser(name, help=help_text, description=help_text)

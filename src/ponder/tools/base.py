@@ -268,3 +268,21 @@ def as_tool(obj: Tool | Callable[..., Any]) -> Tool:
     if callable(obj):
         return Tool.from_function(obj)
     raise ToolDefinitionError(f"{obj!r} is not a tool", fix="pass a function or a ponder.Tool")
+
+
+def import_tools(ref: str) -> list[Tool]:
+    """The tools ``package.module:name`` points at: a Tool, a list of them, or a documented function."""
+    import importlib
+
+    module_name, _, attr = ref.partition(":")
+    try:
+        obj: Any = importlib.import_module(module_name)
+        for part in attr.split("."):
+            obj = getattr(obj, part)
+    except (ImportError, AttributeError) as exc:
+        raise ToolDefinitionError(
+            f"cannot import the tool '{ref}': {exc}", fix="check the module path and that its package is installed"
+        ) from exc
+    items = obj if isinstance(obj, list | tuple) else [obj]
+    return [as_tool(item) for item in items]
+
