@@ -33,7 +33,7 @@ def create_app(agents: ServedAgents, settings: ServeSettings | None = None) -> S
     settings = settings or agents.settings
     settings.check()
     metrics = Metrics()
-    metrics.watch(agents.lanes)
+    metrics.watch(lambda: agents.lanes)
     runs = RunManager(agents, settings, metrics)
     state = ServeState(settings=settings, agents=agents, runs=runs, metrics=metrics)
 

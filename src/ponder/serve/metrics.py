@@ -8,11 +8,13 @@ run a new series).
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
@@ -36,21 +38,27 @@ class Metrics:
         self.first_token = Histogram(
             "ponder_serve_first_token_seconds", "time from request to the first streamed content", buckets=_LATENCY_BUCKETS, registry=r
         )
-        self.queue_depth = Gauge("ponder_serve_queue_depth", "requests waiting for a run slot", ["lane"], registry=r)
-        self.running = Gauge("ponder_serve_runs_in_flight", "runs being computed", ["lane"], registry=r)
 
-    def watch(self, lanes: Sequence[Lane]) -> None:
-        """Read queue depth and in-flight runs from the lanes whenever metrics are scraped."""
-        for lane in lanes:
-            self.queue_depth.labels(lane.name).set_function(_reader(lane, "waiting"))
-            self.running.labels(lane.name).set_function(_reader(lane, "running"))
+    def watch(self, lanes: Callable[[], Sequence[Lane]]) -> None:
+        """Report queue depth and in-flight runs of ``lanes()`` (read whenever metrics are scraped)."""
+        self.registry.register(_LaneCollector(lanes))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
 
 
-def _reader(lane: Lane, attribute: str) -> Callable[[], float]:
-    return lambda: float(getattr(lane, attribute))
+class _LaneCollector(Collector):
+    def __init__(self, lanes: Callable[[], Sequence[Lane]]) -> None:
+        self._lanes = lanes
+
+    def collect(self) -> Iterable[Metric]:
+        depth = GaugeMetricFamily("ponder_serve_queue_depth", "requests waiting for a run slot", labels=["lane"])
+        running = GaugeMetricFamily("ponder_serve_runs_in_flight", "runs being computed", labels=["lane"])
+        for lane in self._lanes():
+            depth.add_metric([lane.name], lane.waiting)
+            running.add_metric([lane.name], lane.running)
+        yield depth
+        yield running
 
 
 class MetricsMiddleware:

@@ -269,11 +269,14 @@ class RunManager:
         deadline = time.monotonic() + grace
         while self.live and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
-        for run in list(self.live.values()):
-            run.cancel.set()
+        self.cancel_all()
         deadline = time.monotonic() + 10
         while self.live and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
+
+    def cancel_all(self) -> None:
+        for run in list(self.live.values()):
+            run.cancel.set()
 
     def close(self) -> None:
         self.pool.shutdown(wait=False, cancel_futures=True)

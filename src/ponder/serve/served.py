@@ -9,6 +9,7 @@ spec again if it no longer serves it.
 from __future__ import annotations
 
 import dataclasses
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -62,6 +63,7 @@ class ServedAgents:
         self._by_id: dict[str, ServedAgent] = {}
         self._by_fingerprint: dict[str, ServedAgent] = {}
         self._lanes: dict[str, Lane] = {}
+        self._building = threading.Lock()
 
     def add(
         self,
@@ -92,11 +94,12 @@ class ServedAgents:
 
     def for_spec(self, spec: AgentSpec, model_id: str) -> ServedAgent:
         """The agent a paused run was started on: the served one with its fingerprint, else built again."""
-        found = self._by_fingerprint.get(spec.fingerprint)
-        if found is not None:
-            return found
-        hidden = f"{model_id}@{spec.fingerprint[:12]}"
-        return self._by_id.get(hidden) or self.add(spec, model_id=hidden, listed=False)
+        with self._building:
+            found = self._by_fingerprint.get(spec.fingerprint)
+            if found is not None:
+                return found
+            hidden = f"{model_id}@{spec.fingerprint[:12]}"
+            return self._by_id.get(hidden) or self.add(spec, model_id=hidden, listed=False)
 
     @property
     def listed(self) -> Sequence[ServedAgent]:

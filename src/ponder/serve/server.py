@@ -7,6 +7,7 @@ connections. sse-starlette's own drain (which would cut every stream at once) is
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import socket
 import threading
@@ -27,7 +28,12 @@ class DrainingServer(uvicorn.Server):
         self._grace = grace
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
-        await self._runs.drain(self._grace)
+        draining = asyncio.ensure_future(self._runs.drain(self._grace))
+        while not draining.done() and not self.force_exit:  # a second Ctrl-C stops waiting
+            await asyncio.sleep(0.05)
+        if not draining.done():
+            self._runs.cancel_all()
+            draining.cancel()
         await super().shutdown(sockets)
 
 
