@@ -96,5 +96,7 @@ def test_ponder_serve_serves_the_agent_its_flags_declare(tmp_path: Path) -> None
         reply = client.chat.completions.create(model="scripted:echo", messages=[{"role": "user", "content": "from the CLI"}])
         assert reply.choices[0].message.content == "You said: from the CLI"
         assert cli.terminate() in (0, -15)
-        assert "Finished server process" in cli.output()
-        assert key not in cli.output()
+        log = cli.output()
+    assert '"POST /v1/chat/completions HTTP/1.1" 200' in log  # the access log
+    assert "Finished server process" in log
+    assert key not in log

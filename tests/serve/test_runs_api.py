@@ -81,10 +81,17 @@ def test_a_tool_that_needs_approval_pauses_the_run_before_it_runs(server: Server
 
 @pytest.mark.parametrize("native", [True, False], ids=["native calls", "text protocol"])
 def test_an_approved_call_runs_once_and_the_run_finishes(tmp_path: Path, notes: Path, native: bool) -> None:
-    with running(guarded_agents(tmp_path, native=native)) as server:
+    agents = guarded_agents(tmp_path, native=native)
+    with running(agents) as server:
         pending = events(server.url, "/v1/runs", {"model": "noter", "input": "write hello"})[-1]
         rest = events(server.url, f"/v1/runs/{pending['run_id']}/approve", {"call_id": pending["call_id"]})
         run = httpx.get(f"{server.url}/v1/runs/{pending['run_id']}").json()
+    backend = agents.get("noter").agent.backend  # type: ignore[union-attr]
+    answered = backend.requests[-1].messages[-1]  # type: ignore[attr-defined]
+    if native:  # the result answers the model's own call id, as the API requires
+        assert (answered.role.value, answered.additional_kwargs["tool_call_id"]) == ("tool", pending["call_id"])
+    else:
+        assert answered.role.value == "user" and str(answered.content).startswith("Observation from append_note")
     assert types(rest)[0] == "ToolResult" and rest[0]["ok"] is True
     assert rest[-1]["type"] == "RunFinished"
     result = rest[-1]["result"]
@@ -134,3 +141,30 @@ def test_a_paused_run_resumes_even_if_its_agent_is_no_longer_served(tmp_path: Pa
     assert done["status"] == "finished"
     assert done["result"]["trajectory"][0]["output"] == "appended 'hi'"
     assert done["result"]["answer"].startswith("You said:")  # the rebuilt agent's model (echo) answered
+
+
+def test_calls_after_the_paused_one_in_the_same_turn_are_answered_as_not_run(tmp_path: Path, notes: Path) -> None:
+    from collections.abc import Sequence
+
+    from llama_index.core.base.llms.types import ChatMessage, MessageRole
+
+    from ponder.backends.scripted import Reply, Scripted, ScriptedBackend
+
+    def two_calls(messages: Sequence[ChatMessage]) -> Reply:
+        if any(m.role == MessageRole.TOOL for m in messages):
+            return "Both handled."
+        return Scripted(tool_calls=[("append_note", {"text": "first"}), ("shout", {"text": "second"})])
+
+    backend = ScriptedBackend(responder=two_calls)
+    agents = ServedAgents(settings(tmp_path))
+    agents.add(AgentSpec(tools=[APPROVAL_TOOL, "tests.serve.tools:shout"]), model_id="two", backend=backend)
+    with running(agents) as server:
+        pending = events(server.url, "/v1/runs", {"model": "two", "input": "do both"})[-1]
+        done = httpx.post(f"{server.url}/v1/runs/{pending['run_id']}/approve", json={"stream": False}).json()
+    assert done["result"]["answer"] == "Both handled."
+    answers = [m for m in backend.requests[-1].messages if m.role == MessageRole.TOOL]
+    assert [(m.additional_kwargs["tool_call_id"], m.content) for m in answers] == [
+        ("call_1_0", "appended 'first'"),
+        ("call_1_1", "Not run: the run paused for approval before this call. Call it again if you still need it."),
+    ]
+    assert notes.read_text() == "first\n"

@@ -86,7 +86,7 @@ def handle(args: argparse.Namespace) -> int:
     app = create_app(agents, settings)
     names = ", ".join(s.id for s in agents.listed)
     print(f"serving {names} at http://{_shown(settings.host)}:{settings.port}/v1 (Ctrl-C to stop)", file=sys.stderr)
-    serve(app, host=settings.host, port=settings.port)
+    serve(app, host=settings.host, port=settings.port, access_log=not args.no_access_log)
     return 0
 
 

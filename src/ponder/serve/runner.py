@@ -11,9 +11,9 @@ model it was refused), then lets the loop continue the same conversation
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
@@ -23,11 +23,15 @@ from ponder.agents.protocol import observation_message, stringify, truncate
 from ponder.agents.result import RunResult, StepRecord, ToolCallRecord
 from ponder.agents.spec import Approver
 from ponder.agents.tool_runner import run_tool
+from ponder.backends.base import Backend, ModelReply, ModelRequest
 from ponder.errors import PonderError
 from ponder.serve.store import PendingCall, Progress
 from ponder.tools.approval import describe_call
 from ponder.tools.base import Tool
 from ponder.usage import Usage
+
+if TYPE_CHECKING:
+    from llama_index.core.llms import LLM
 
 Emit = Callable[[ev.Event], None]
 REFUSED = "The user did not approve running {name}. Do not retry it; answer without it."
@@ -66,6 +70,35 @@ class ApprovalPending(ev.Event):
     description: str
 
 
+class ReplyTap(Backend):
+    """The agent's backend, remembering the native call ids of its last reply.
+
+    A paused call that the model made natively must be answered by its id (and so must the calls
+    after it in the same turn, which never ran); a call read from the text has none.
+    """
+
+    def __init__(self, inner: Backend) -> None:
+        self.inner = inner
+        self.provider = inner.provider
+        self.model = inner.model
+        self.capabilities = inner.capabilities
+        self.last_call_ids: list[str] = []
+
+    @property
+    def llm(self) -> LLM:
+        return self.inner.llm
+
+    def stream(self, request: ModelRequest) -> Iterator[str | ModelReply]:
+        self.last_call_ids = []
+        for item in self.inner.stream(request):
+            if isinstance(item, ModelReply):
+                self.last_call_ids = [call.id for call in item.tool_calls]
+            yield item
+
+    def count_tokens(self, text: str) -> int:
+        return self.inner.count_tokens(text)
+
+
 @dataclass
 class Segment:
     config: LoopConfig
@@ -100,7 +133,8 @@ def run_segment(segment: Segment, emit: Emit) -> Paused | Finished:
         record, messages = _settle(segment, emit)
         history += messages
         progress = progress.model_copy(update={"trajectory": [*progress.trajectory, record]})
-    loop = RunLoop(segment.config)
+    tap = ReplyTap(segment.config.backend)
+    loop = RunLoop(dataclasses.replace(segment.config, backend=tap))
     try:
         for event in loop.events(segment.task, history, continuing=segment.settle is not None):
             if isinstance(event, ev.RunFinished):
@@ -116,11 +150,14 @@ def run_segment(segment: Segment, emit: Emit) -> Paused | Finished:
         messages = [*history, *loop.new_messages]
         call = recorder.last_call
         call_id = call.call_id if call is not None else "call_0"
+        turn = tap.last_call_ids
+        native = call_id in turn
         pending = PendingCall(
             call_id=call_id,
             name=pause.tool.name,
             arguments=pause.arguments,
-            native=_answers_native_id(messages, call_id),
+            native=native,
+            later_ids=turn[turn.index(call_id) + 1 :] if native else [],
             description=describe_call(pause.tool, pause.arguments),
         )
         return Paused(messages=messages, pending=pending, progress=recorder.added_to(progress, offset))
@@ -159,37 +196,9 @@ def _settle(segment: Segment, emit: Emit) -> tuple[ToolCallRecord, list[ChatMess
         capabilities=c.backend.capabilities,
         protocol=c.protocol,
     )
-    messages = [answer]
-    if pending.native:  # the API wants every call of the turn answered: those after the paused one never ran
-        for call_id in _unanswered_ids(segment.history, pending.call_id):
-            messages.append(ChatMessage(role=MessageRole.TOOL, content=NOT_RUN, additional_kwargs={"tool_call_id": call_id}))
-    return record, messages
-
-
-def _call_ids(message: ChatMessage) -> list[str]:
-    ids = [str(getattr(b, "tool_call_id", "")) for b in message.blocks if getattr(b, "block_type", None) == "tool_call"]
-    for call in message.additional_kwargs.get("tool_calls") or []:
-        call_id = call.get("id") if isinstance(call, dict) else getattr(call, "id", None)
-        if call_id:
-            ids.append(str(call_id))
-    return ids
-
-
-def _last_assistant(messages: list[ChatMessage]) -> int | None:
-    return next((i for i in range(len(messages) - 1, -1, -1) if messages[i].role == MessageRole.ASSISTANT), None)
-
-
-def _answers_native_id(messages: list[ChatMessage], call_id: str) -> bool:
-    at = _last_assistant(messages)
-    return at is not None and call_id in _call_ids(messages[at])
-
-
-def _unanswered_ids(messages: list[ChatMessage], pending_id: str) -> list[str]:
-    at = _last_assistant(messages)
-    if at is None:
-        return []
-    answered = {m.additional_kwargs.get("tool_call_id") for m in messages[at + 1 :] if m.role == MessageRole.TOOL}
-    return [i for i in _call_ids(messages[at]) if i != pending_id and i not in answered]
+    # The API wants every call of the turn answered: those after the paused one never ran.
+    later = [ChatMessage(role=MessageRole.TOOL, content=NOT_RUN, additional_kwargs={"tool_call_id": i}) for i in pending.later_ids]
+    return record, [answer, *later]
 
 
 def _shifted(event: ev.Event, offset: int) -> ev.Event:

@@ -65,9 +65,9 @@ def make_server(app: Starlette, *, host: str, port: int, access_log: bool = True
     return DrainingServer(config, runs, grace)
 
 
-def serve(app: Starlette, *, host: str, port: int) -> None:
+def serve(app: Starlette, *, host: str, port: int, access_log: bool = True) -> None:
     """Serve in the foreground until Ctrl-C or SIGTERM (then drain)."""
-    make_server(app, host=host, port=port).run()
+    make_server(app, host=host, port=port, access_log=access_log).run()
 
 
 class ServerThread:

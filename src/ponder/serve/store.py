@@ -38,6 +38,8 @@ class PendingCall(BaseModel):
     arguments: dict[str, Any]
     native: bool
     """The model called it through the API's tool calls: its result must answer its id."""
+    later_ids: list[str] = Field(default_factory=list)
+    """Native calls the model made after it in the same turn: never run, answered as such."""
     description: str
 
 
