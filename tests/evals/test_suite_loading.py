@@ -172,7 +172,7 @@ def test_the_error_names_the_fix(tmp_path: Path) -> None:
     path.write_text("cases: 3\n", encoding="utf-8")
     with pytest.raises(InputError) as err:
         load_suite_file(path)
-    assert "Evals section of the README" in err.value.fix
+    assert "docs/evals.md" in err.value.fix
 
 
 def test_custom_graders_next_to_the_suite_are_importable(tmp_path: Path) -> None:

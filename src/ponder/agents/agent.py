@@ -119,6 +119,7 @@ class Agent:
         yield from self._track(loop.events(task))
 
     async def arun(self, task: str) -> RunResult:
+        """``run`` for async code: the loop runs in a worker thread while the event loop waits."""
         result: RunResult | None = None
         async for event in self.astream(task):
             if isinstance(event, ev.RunFinished):
@@ -136,6 +137,7 @@ class Agent:
         return self._collect(self.chat_stream(message))
 
     def chat_stream(self, message: str) -> Iterator[ev.Event]:
+        """``chat``'s events as they happen; the turn is kept in the history even if the stream stops early."""
         loop = self._last_loop = RunLoop(self._config())
         try:
             yield from self._track(loop.events(message, self.memory.get()))
@@ -145,6 +147,7 @@ class Agent:
                 self.memory.put(msg)
 
     def reset(self) -> None:
+        """Forget the session's history (the tools, model and spec stay)."""
         self.memory.reset()
 
     @property

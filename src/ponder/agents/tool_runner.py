@@ -7,6 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ponder.errors import MistakeKind
 from ponder.tools.base import Tool
 
 
@@ -14,7 +15,7 @@ from ponder.tools.base import Tool
 class ToolOutcome:
     output: Any
     ok: bool
-    error_kind: str | None
+    error_kind: MistakeKind | None
     seconds: float
 
 
@@ -41,7 +42,7 @@ def run_tool(tool: Tool, arguments: dict[str, Any], timeout: float) -> ToolOutco
         return ToolOutcome(
             f"Error: {tool.name} timed out after {timeout:g}s. Try simpler arguments or another approach.",
             ok=False,
-            error_kind="timeout",
+            error_kind=MistakeKind.TIMEOUT,
             seconds=seconds,
         )
     if "error" in box:
@@ -50,7 +51,7 @@ def run_tool(tool: Tool, arguments: dict[str, Any], timeout: float) -> ToolOutco
         return ToolOutcome(
             f"Error from {tool.name}: {type(exc).__name__}: {message}. Check the arguments or try another approach.",
             ok=False,
-            error_kind="tool_error",
+            error_kind=MistakeKind.TOOL_ERROR,
             seconds=seconds,
         )
     return ToolOutcome(box.get("value"), ok=True, error_kind=None, seconds=seconds)

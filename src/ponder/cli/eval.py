@@ -1,8 +1,6 @@
 """``ponder eval``: run a suite, report it, gate CI on it; ``ponder eval compare A B``.
 
-Exit codes (main.EXIT_CODES): 10 some runs errored, 11 score below --min-score,
-12 significant regression against --baseline. When several apply, errors win (a run with
-errors measured less than it should, so its score says little either way), then 11, then 12.
+Exit codes: ``Verdict.exit_code`` (``ponder.evals.gate``) picks among ``ponder.errors.ExitCode``.
 """
 
 from __future__ import annotations
@@ -23,8 +21,6 @@ if TYPE_CHECKING:
     from ponder.evals.gate import Verdict
     from ponder.evals.report import Report
     from ponder.evals.suite import Suite
-
-EXIT_ERRORS, EXIT_BELOW_MIN, EXIT_REGRESSION = 10, 11, 12
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -145,17 +141,7 @@ def _run(args: argparse.Namespace) -> int:
 
             render_comparison(target, comparison)
         console.print(f"[dim]log: {out}[/]")
-    return exit_code(verdict)
-
-
-def exit_code(verdict: Verdict) -> int:
-    if verdict.errors:
-        return EXIT_ERRORS
-    if verdict.below_min:
-        return EXIT_BELOW_MIN
-    if verdict.regression:
-        return EXIT_REGRESSION
-    return 0
+    return int(verdict.exit_code)
 
 
 def _overrides(suite: Suite, args: argparse.Namespace) -> Suite:
@@ -258,4 +244,6 @@ def _compare(args: argparse.Namespace) -> int:
     if not args.quiet:
         render_comparison(_console(stderr="-" in (args.json, args.markdown)), comparison)
     gated = args.max_regression is not None and comparison.regressed(args.max_regression)
-    return EXIT_REGRESSION if gated else 0
+    from ponder.errors import ExitCode
+
+    return int(ExitCode.EVAL_REGRESSION if gated else ExitCode.OK)
