@@ -132,6 +132,7 @@ def _case(c: CaseSpec, i: int, suite_graders: list[Grader] | None, tools: Any) -
     return Case(
         id=c.id,
         input=c.input,
+        turns=tuple(c.turns),
         expected=c.expected,
         tags=tuple(c.tags),
         graders=graders,

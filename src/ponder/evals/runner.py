@@ -9,6 +9,7 @@ failures; a job that overruns its hard deadline is recorded as an error and aban
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 import time
@@ -231,7 +232,8 @@ class EvalRunner:
         spec, live = self.job_spec(case, r)
         key = None
         if self._keyer is not None:
-            key = self._keyer.key(spec=spec, tools=[*spec.resolve_tools(), *live], task=case.input, repeat=r)
+            task = case.input if not case.turns else json.dumps([case.input, *case.turns])
+            key = self._keyer.key(spec=spec, tools=[*spec.resolve_tools(), *live], task=task, repeat=r)
         return spec, live, key
 
     def replay(self, case: Case, r: int) -> CaseRecord | None:
@@ -257,7 +259,7 @@ class EvalRunner:
         backend: Backend = self.backend
         if self.cache is not None:
             backend = CachingBackend(self.backend, self.cache, repeat=r, identity=self.identity)
-        result, error = self._run_agent(spec, backend, live, case.input)
+        result, error = self._run_agent(spec, backend, live, case)
         cached = "no"
         if isinstance(backend, CachingBackend):
             cached = "no" if not backend.hits else ("responses" if not backend.misses else "partly")
@@ -268,12 +270,15 @@ class EvalRunner:
         return self._record(case, r, result, status=None, error=None, grades=self.grade(case, result), cached=cached)
 
     def _run_agent(
-        self, spec: AgentSpec, backend: Backend, tools: list[Tool], task: str
+        self, spec: AgentSpec, backend: Backend, tools: list[Tool], case: Case
     ) -> tuple[RunResult | None, str | None]:
         try:
             # the suite chose these tools: every call is approved
             agent = spec.build(backend=backend, tools=tools, approve=lambda tool, arguments: True)
-            return agent.run(task), None
+            if not case.turns:
+                return agent.run(case.input), None
+            # a conversation: each user turn in one session, graded on the whole of it
+            return merge_turns([agent.chat(message) for message in (case.input, *case.turns)]), None
         except PonderError as exc:
             return getattr(exc, "result", None), f"{type(exc).__name__}: {exc}"
         except Exception as exc:
@@ -345,6 +350,32 @@ class EvalRunner:
                 seconds=round(result.seconds, 4),
             )
         return CaseRecord.model_validate(data)
+
+
+def merge_turns(results: list[RunResult]) -> RunResult:
+    """One result for a conversation: the last turn's answer and stop reason, every turn's calls,
+    steps, usage and time (steps and calls numbered across the turns)."""
+    from ponder.usage import Usage
+
+    usage = Usage()
+    trajectory, records = [], []
+    steps = 0
+    for result in results:
+        usage.add(result.usage)
+        trajectory += [c.model_copy(update={"step": c.step + steps}) for c in result.trajectory]
+        records += [s.model_copy(update={"step": s.step + steps}) for s in result.step_records]
+        steps += result.steps
+    last = results[-1]
+    return last.model_copy(
+        update={
+            "task": results[0].task,
+            "steps": steps,
+            "trajectory": trajectory,
+            "step_records": records,
+            "usage": usage,
+            "seconds": sum(r.seconds for r in results),
+        }
+    )
 
 
 def status_of(grades: list[GradeRecord]) -> Status:
