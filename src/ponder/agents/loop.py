@@ -30,6 +30,7 @@ from ponder.agents.actions import (
     runaway_end,
 )
 from ponder.agents.limits import Limits
+from ponder.agents.plain_text import plain_answer
 from ponder.agents.protocol import (
     Protocol,
     history_message,
@@ -128,7 +129,7 @@ class RunLoop:
                     if described is not None:
                         mistake, problem = MistakeKind.NOT_CALLED, described
                     else:
-                        answer = final_answer(text)
+                        answer = plain_answer(final_answer(text)).strip()
                         if answer:
                             st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
                             stop = StopReason.ANSWER
@@ -318,7 +319,7 @@ class RunLoop:
         st.seen_calls[key] = len(st.trajectory)
         if tool.needs_approval and not (c.approve and c.approve(tool, arguments)):
             return f"The user did not approve running {tool.name}. Do not retry it; answer without it.", False, MistakeKind.REFUSED, 0.0, False, used
-        outcome = run_tool(tool, arguments, tool.timeout or c.limits.tool_timeout)
+        outcome = run_tool(tool, arguments, tool.timeout or c.limits.tool_timeout, c.prompts_dir)
         output = stringify(outcome.output)
         if tool.name != call.name:
             output = f"(ran {tool.name}; there is no tool named {call.name}) {output}"
@@ -347,7 +348,7 @@ class RunLoop:
         reply, text = yield from self._ask(st, step, with_tools=False)
         st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
         found = extract_actions(text, self.c.tools)
-        return final_answer(text) if found.is_answer and text.strip() else None
+        return plain_answer(final_answer(text)).strip() if found.is_answer and text.strip() else None
 
     def _deadline(self, st: _State) -> float | None:
         timeout = self.c.limits.run_timeout
