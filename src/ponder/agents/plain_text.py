@@ -17,6 +17,7 @@ _SYMBOLS = {
     "cdots": "…", "dots": "…", "%": "%", "$": "$", ",": " ", ";": " ", "!": "", " ": " ",
 }  # fmt: skip
 _UNWRAP = ("boxed", "text", "textbf", "textit", "mathrm", "mathbf", "mathit", "operatorname", "displaystyle")
+_UNWRAP_RE = re.compile(r"\\(?:" + "|".join(_UNWRAP) + r")\s*\{([^{}]*)\}")
 _FENCE = re.compile(r"```.*?(?:```|\Z)", re.DOTALL)
 _COMMAND = re.compile(r"\\(?:[A-Za-z]+|[%$,;! ])")
 
@@ -42,7 +43,7 @@ def _plain(text: str) -> str:
     for _ in range(4):  # nested \boxed{\frac{..}{..}}
         text = re.sub(r"\\d?frac\{([^{}]*)\}\{([^{}]*)\}", lambda m: f"{_wrap(m.group(1))}/{_wrap(m.group(2))}", text)
         text = re.sub(r"\\sqrt\{([^{}]*)\}", r"√(\1)", text)
-        text = re.sub(r"\\(?:%s)\s*\{([^{}]*)\}" % "|".join(_UNWRAP), r"\1", text)
+        text = _UNWRAP_RE.sub(r"\1", text)
     text = re.sub(r"\\left|\\right", "", text)
     text = re.sub(r"\^\{([^{}]*)\}", r"^\1", text)
     text = re.sub(r"_\{([^{}]*)\}", r"_\1", text)
