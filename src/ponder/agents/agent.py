@@ -21,8 +21,9 @@ from ponder.agents.limits import Limits
 from ponder.agents.loop import LoopConfig, RunLoop
 from ponder.agents.protocol import Protocol, choose_protocol, system_message
 from ponder.agents.result import RunResult
-from ponder.agents.spec import AgentSpec, Approver
+from ponder.agents.spec import AgentSpec
 from ponder.backends.base import Backend
+from ponder.tools.approval import Approver
 from ponder.tools.base import Tool, as_tool
 
 

@@ -39,10 +39,10 @@ from ponder.agents.protocol import (
     truncate,
 )
 from ponder.agents.result import RunResult, StepRecord, StopReason, ToolCallRecord
-from ponder.agents.spec import Approver
 from ponder.agents.tool_runner import run_tool
 from ponder.backends.base import Backend, ModelReply, ModelRequest
 from ponder.errors import MistakeKind, PonderError
+from ponder.tools.approval import Approver
 from ponder.tools.base import Tool
 from ponder.usage import Usage
 
