@@ -133,10 +133,12 @@ def to_html(
     comparison: Comparison | None = None,
     verdict: Verdict | None = None,
     nav: str = "",
+    tab: str = "cases",
 ) -> str:
     """The whole page. With ``baseline`` (and its ``comparison``), flips and side-by-side trajectories.
 
-    ``nav`` is trusted HTML put above the title (``ponder view`` adds a link back to its index).
+    ``nav`` is trusted HTML put above the title (``ponder view`` adds a link back to its index);
+    ``tab`` is the tab shown first: ``cases``, ``tags`` or ``compare``.
     """
     if baseline is not None and comparison is None:
         from ponder.evals.compare import compare
@@ -161,6 +163,7 @@ def to_html(
         css=template("report.css"),
         js=template("report.js"),
         nav=nav,
+        tab=escape(tab),
         summary=_summary(report, verdict),
         manifest=_manifest(report),
         tag_plot=tag_pass_rates(report.tags),

@@ -9,7 +9,15 @@ from __future__ import annotations
 from ponder.runs.format import Redactor, RunHeader, Source, event_from_dict
 from ponder.runs.recorder import DEFAULT_RUNS_DIR, RunRecorder, default_redactor
 from ponder.runs.retention import Retention, prune
-from ponder.runs.store import CorruptRunRecord, RunListing, RunRecord, RunSummary, find_run, list_runs, load_run
+from ponder.runs.store import (
+    CorruptRunRecord,
+    RunListing,
+    RunRecord,
+    RunSummary,
+    find_run,
+    list_runs,
+    load_run,
+)
 
 __all__ = [
     "DEFAULT_RUNS_DIR",

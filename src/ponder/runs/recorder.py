@@ -147,15 +147,13 @@ _KEY_SHAPES = re.compile(r"\b(?:sk-[A-Za-z0-9_\-]{16,}|gh[pousr]_[A-Za-z0-9]{20,
 def default_redactor() -> Redactor:
     """``ponder.redact``'s ``redact`` when installed, else a fallback that masks secret-named
     environment variables' values and well-known key shapes (OpenAI, GitHub, AWS, Slack)."""
-    try:
-        from ponder import redact as module  # type: ignore[attr-defined]
+    import importlib
 
-        hook = getattr(module, "redact", None)
-        if callable(hook):
-            return hook  # type: ignore[no-any-return]
+    try:
+        hook = getattr(importlib.import_module("ponder.redact"), "redact", None)
     except ImportError:
-        pass
-    return env_secrets_redactor()
+        hook = None
+    return hook if callable(hook) else env_secrets_redactor()
 
 
 def env_secrets_redactor(environ: dict[str, str] | None = None) -> Redactor:

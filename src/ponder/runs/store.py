@@ -41,7 +41,8 @@ class RunSummary:
 
     @property
     def run_id(self) -> str:
-        return self.header.run_id
+        """The file's name without ``.jsonl``: what ``find_run`` and ``ponder runs show`` take."""
+        return self.path.stem
 
     @property
     def finished(self) -> bool:
@@ -159,12 +160,20 @@ def summarize(path: Path) -> RunSummary:
     return summary
 
 
+def _newest_first_key(path: Path) -> tuple[str, float]:
+    """Ids sort by the second a run began; runs of the same second by when they were last written."""
+    try:
+        return path.name[:15], path.stat().st_mtime
+    except FileNotFoundError:
+        return path.name[:15], 0.0
+
+
 def list_runs(directory: Path, *, limit: int | None = None) -> RunListing:
     """The records in ``directory``, newest first; corrupt files are moved aside (and reported)."""
     listing = RunListing(runs=[])
     if not directory.is_dir():
         return listing
-    paths = sorted((p for p in directory.glob("*.jsonl") if p.is_file()), key=lambda p: p.name, reverse=True)
+    paths = sorted((p for p in directory.glob("*.jsonl") if p.is_file()), key=_newest_first_key, reverse=True)
     for path in paths:
         if limit is not None and len(listing.runs) >= limit:
             break

@@ -205,6 +205,8 @@
       el("td", { class: "why", text: r.reason })], tbody));
   }
 
+  const firstTab = location.hash === "#compare" ? "compare" : document.body.dataset.tab;
+  if (firstTab && document.getElementById(`panel-${firstTab}`) && document.getElementById(`tab-${firstTab}`)) showTab(firstTab);
   const wanted = location.hash.startsWith("#case=") ? decodeURIComponent(location.hash.slice(6)) : null;
   if (wanted && records.some((r) => r.key === wanted)) state.open.add(wanted);
   render();
