@@ -26,8 +26,10 @@ DEFAULT_RUNS_DIR = Path(".ponder") / "runs"
 
 
 def new_run_id(now: float | None = None) -> str:
-    """``20250131-142501-3fa9c2``: sorts by start time; the tail tells runs of the same second apart."""
-    return f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(now))}-{secrets.token_hex(3)}"
+    """``20250131-142501-042-3fa9c2``: sorts by start time (to the millisecond); the random tail
+    tells apart runs of the same millisecond and is enough for ``ponder runs show``."""
+    now = time.time() if now is None else now
+    return f"{time.strftime('%Y%m%d-%H%M%S', time.localtime(now))}-{int(now * 1000) % 1000:03d}-{secrets.token_hex(3)}"
 
 
 class RunRecorder:

@@ -161,11 +161,11 @@ def summarize(path: Path) -> RunSummary:
 
 
 def _newest_first_key(path: Path) -> tuple[str, float]:
-    """Ids sort by the second a run began; runs of the same second by when they were last written."""
+    """Ids sort by the millisecond a run began (``YYYYMMDD-HHMMSS-mmm``); ties by when last written."""
     try:
-        return path.name[:15], path.stat().st_mtime
+        return path.name[:19], path.stat().st_mtime
     except FileNotFoundError:
-        return path.name[:15], 0.0
+        return path.name[:19], 0.0
 
 
 def list_runs(directory: Path, *, limit: int | None = None) -> RunListing:
