@@ -96,3 +96,11 @@ def test_ponder_eval_compare_html_writes_the_side_by_side_report(tmp_path: Path)
     page = (tmp_path / "cmp.html").read_text()
     assert embedded(page)["baseline"]["pass_to_fail"] == ["divide#0"]
     assert 'id="tab-compare"' in page
+
+
+def test_an_empty_run_still_renders() -> None:
+    from ponder.evals.report import build_report
+
+    page = to_html(build_report({}, []))
+    assert "No case has tags." in page and "No runs." in page
+    assert embedded(page)["records"] == []

@@ -87,3 +87,16 @@ def test_a_link_to_a_case_opens_it(tmp_path: Path) -> None:
         assert b.page.locator('tr.case[data-key="divide#0"]').get_attribute("aria-expanded") == "true"
         assert b.page.locator("td.detail").is_visible()
         assert b.errors == []
+
+
+def test_a_case_opens_from_the_keyboard(tmp_path: Path) -> None:
+    path = report_file(tmp_path, with_baseline=False)
+    with chromium(tmp_path) as b:
+        page = b.page
+        page.goto(path.as_uri())
+        page.focus('tr.case[data-key="divide#0"]')
+        page.keyboard.press("Enter")
+        assert page.locator('tr.case[data-key="divide#0"]').get_attribute("aria-expanded") == "true"
+        page.keyboard.press("Enter")  # the row keeps the focus: Enter closes it again
+        assert page.locator("td.detail").count() == 0
+        assert b.errors == []

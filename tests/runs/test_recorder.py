@@ -116,3 +116,13 @@ def test_starting_a_record_prunes_the_oldest_beyond_the_limit(tmp_path: Path) ->
     assert len(remaining) == 2
     assert recorder.path is not None and recorder.path.name in remaining
     assert kept[0].name not in remaining
+
+
+def test_record_passes_the_events_through_and_closes_the_file(tmp_path: Path) -> None:
+    from ponder.agents.agent import Agent
+    from ponder.backends.scripted import ScriptedBackend
+
+    recorder = RunRecorder(tmp_path, redact=lambda s: s)
+    seen = [type(e).__name__ for e in recorder.record(Agent(ScriptedBackend(["hi"])).stream("say hi"))]
+    assert seen[0] == "RunStarted" and seen[-1] == "RunFinished"
+    assert recorder.path is not None and [d["type"] for d in lines(recorder.path)][1:] == ["RunStarted", *seen[1:]]

@@ -14,6 +14,7 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -84,6 +85,15 @@ class RunRecorder:
             if isinstance(event, ev.RunFinished):
                 self._finished = True
                 self._sync()
+
+    def record(self, events: Iterable[ev.Event]) -> Iterator[ev.Event]:
+        """Pass ``events`` through, recording each one; the record is closed when they end."""
+        try:
+            for event in events:
+                self(event)
+                yield event
+        finally:
+            self.close()
 
     def close(self) -> None:
         with self._lock:

@@ -146,7 +146,8 @@
   function caseRows(rec, cells, tbody) {
     const open = state.open.has(rec.key);
     const row = el("tr", { class: `case ${rec.status}${open ? " open" : ""}`, "data-key": rec.key, "aria-expanded": String(open),
-      onclick: () => toggle(rec.key) }, cells(rec));
+      tabindex: "0", onclick: () => toggle(rec.key),
+      onkeydown: (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); toggle(rec.key); } } }, cells(rec));
     tbody.append(row);
     if (open) tbody.append(el("tr", { class: "detail-row" }, el("td", { class: "detail", colspan: String(row.children.length) }, detailView(rec))));
   }
@@ -167,6 +168,7 @@
     history.replaceState(null, "", state.open.has(key) ? `#case=${encodeURIComponent(key)}` : location.pathname + location.search);
     render();
     renderFlips();
+    document.querySelector(`.panel.active tr.case[data-key="${CSS.escape(key)}"]`)?.focus({ preventScroll: true });
   }
 
   document.getElementById("cases-head").append(...columns.map((c) => el("th", { class: c.num ? "num" : null, "data-key": c.key, text: c.label,
