@@ -34,6 +34,7 @@
   const tokens = (r) => r.prompt_tokens + r.completion_tokens;
   const badge = (status) => el("span", { class: `badge ${status}`, text: `${MARKS[status] || ""} ${status}` });
   const json = (v) => JSON.stringify(v, null, 2);
+  const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
   // -- tabs ---------------------------------------------------------------------------------
   function showTab(name) {
@@ -83,7 +84,7 @@
       el("dt", { text: "input" }), el("dd", { text: rec.input }),
       rec.expected !== null && rec.expected !== undefined ? [el("dt", { text: "expected" }), el("dd", { text: typeof rec.expected === "string" ? rec.expected : JSON.stringify(rec.expected) })] : null,
       el("dt", { text: "answer" }), el("dd", { class: "answer", text: rec.answer === null || rec.answer === undefined ? "(no answer)" : rec.answer }),
-      el("dt", { text: "stopped" }), el("dd", { text: `${rec.stop_reason || "–"} · ${rec.steps} steps · ${tokens(rec)} tokens · ${secs(rec.seconds)}${rec.cached !== "no" ? ` · from cache (${rec.cached})` : ""}` }),
+      el("dt", { text: "stopped" }), el("dd", { text: `${rec.stop_reason || "–"} · ${plural(rec.steps, "step")} · ${tokens(rec)} tokens · ${secs(rec.seconds)}${rec.cached !== "no" ? ` · from cache (${rec.cached})` : ""}` }),
       rec.reason ? [el("dt", { text: "why not" }), el("dd", { class: "bad", text: rec.reason })] : null);
     const grades = el("ul", { class: "grades" }, (rec.grades || []).map((g) => {
       const mark = g.error ? "!" : g.passed === true ? "✓" : g.passed === false ? "✗" : "?";
@@ -93,7 +94,7 @@
     }));
     return el("div", { class: "record" }, facts,
       el("h4", { text: "Graders" }), rec.grades && rec.grades.length ? grades : el("p", { class: "muted", text: "No grader ran." }),
-      el("h4", { text: `Trajectory · ${rec.steps} steps · ${(rec.tool_calls || []).length} tool calls` }), trajectory(rec));
+      el("h4", { text: `Trajectory · ${plural((rec.step_records || []).length || rec.steps, "model call")} · ${plural((rec.tool_calls || []).filter((c) => c.name).length, "tool call")}` }), trajectory(rec));
   }
 
   function detailView(rec) {
