@@ -7,6 +7,8 @@ download is ever needed).
 
 from __future__ import annotations
 
+import logging
+
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,9 @@ from ponder.agents.spec import AgentSpec
 from ponder.backends.base import Backend
 from ponder.tools.approval import Approver
 from ponder.tools.base import Tool, as_tool
+
+
+log = logging.getLogger(__name__)
 
 
 class Agent:
@@ -108,6 +113,8 @@ class Agent:
         )
         self.last_result: RunResult | None = None
         self._last_loop: RunLoop | None = None
+        self.observers: list[Callable[[ev.Event], None]] = []
+        """Called with every event of every run (run records, traces); a failing observer is logged, never fatal."""
 
     # -- one-off tasks ---------------------------------------------------------------------------
     def run(self, task: str) -> RunResult:
@@ -180,6 +187,11 @@ class Agent:
         for event in events:
             if isinstance(event, ev.RunFinished):
                 self.last_result = event.result
+            for observe in self.observers:
+                try:
+                    observe(event)
+                except Exception as exc:  # a record or trace that cannot be written must not end the run
+                    log.warning("an observer of the run failed (%s: %s); the run goes on", type(exc).__name__, exc)
             yield event
 
     def _collect(self, events: Iterator[ev.Event]) -> RunResult:
