@@ -8,7 +8,6 @@ download is ever needed).
 from __future__ import annotations
 
 import logging
-
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -27,7 +26,6 @@ from ponder.agents.spec import AgentSpec
 from ponder.backends.base import Backend
 from ponder.tools.approval import Approver
 from ponder.tools.base import Tool, as_tool
-
 
 log = logging.getLogger(__name__)
 
