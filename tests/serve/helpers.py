@@ -13,7 +13,7 @@ import httpx
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from ponder.agents.spec import AgentSpec
-from ponder.backends.base import Backend, Capabilities, ModelReply, ModelRequest, guard_stream
+from ponder.backends.base import Backend, Capabilities, ModelReply, ModelRequest, TextGuard
 from ponder.backends.scripted import Reply, Scripted, ScriptedBackend, ScriptedLLM
 from ponder.serve.app import create_app
 from ponder.serve.served import ServedAgents
@@ -93,11 +93,15 @@ class DripBackend(Backend):
             yield f"word{i} "
 
     def stream(self, request: ModelRequest) -> Iterator[str | ModelReply]:
-        text = ""
-        for delta in guard_stream(self._words(), request):
-            text += delta
-            yield delta
-        yield ModelReply(text=text)
+        guard = TextGuard(request)  # applies the loop's stop_when (its cancel check included)
+        for word in self._words():
+            shown, done = guard.feed(word)
+            if shown:
+                yield shown
+            if done:
+                break
+        yield from guard.rest()
+        yield ModelReply(text=guard.text)
 
 
 def metric(base_url: str, name: str, **labels: str) -> float:

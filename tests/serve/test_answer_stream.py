@@ -62,3 +62,12 @@ def test_an_answer_prefix_is_not_part_of_the_answer() -> None:
     shown = feed(stream, "Ans", "wer: ", *words("forty-two is the number you want"))
     assert shown.startswith("forty")
     assert shown + stream.feed(ev.Answer(text="forty-two is the number you want")) == "forty-two is the number you want"
+
+
+def test_an_answer_the_loop_rewrites_stops_streaming_and_ends_as_rewritten() -> None:
+    stream = AnswerStream([])
+    stream.feed(ev.StepStarted(step=1))
+    shown = feed(stream, *words("The product is \\( 17 \\times 23 = 391 \\), as computed above."))
+    assert "\\" not in shown  # nothing from the LaTeX on
+    answer = "The product is 17 × 23 = 391, as computed above."
+    assert shown + stream.feed(ev.Answer(text=answer)) == answer

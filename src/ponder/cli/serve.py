@@ -79,10 +79,10 @@ def handle(args: argparse.Namespace) -> int:
     for spec in served_specs(args):
         _prepare(spec)
         served = agents.add(spec)
-        warm = getattr(served.agent.backend, "warm", None)
-        if callable(warm):
+        load = getattr(served.agent.backend, "load", None)  # the embedded model: load it before listening
+        if callable(load):
             print(f"loading {served.agent.backend.name} ...", file=sys.stderr)
-            warm().join()
+            load()
     app = create_app(agents, settings)
     names = ", ".join(s.id for s in agents.listed)
     print(f"serving {names} at http://{_shown(settings.host)}:{settings.port}/v1 (Ctrl-C to stop)", file=sys.stderr)

@@ -121,7 +121,10 @@ class Envelope:
 
 
 # -- streaming the answer ----------------------------------------------------------------------
-_MARKERS = re.compile(r"<tool_call|`|[{\[]|\b(?:Action|Thought|Observation)\s*:|final\s+answer|Observation from", re.IGNORECASE)
+_MARKERS = re.compile(
+    r"<tool_call|`|[{\[]|\\|\$\$|\b(?:Action|Thought|Observation)\s*:|final\s+answer|Observation from", re.IGNORECASE
+)
+"""Text that may be a tool call, or an answer the loop rewrites (ReAct labels, LaTeX): held to the end."""
 _ANSWER_PREFIX = re.compile(r"answer\s*:\s*", re.IGNORECASE)
 HOLD_CHARS = 12
 """The tail kept back while a step streams: the start of a tool call may be in it."""

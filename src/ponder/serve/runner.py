@@ -21,12 +21,11 @@ from ponder.agents import events as ev
 from ponder.agents.loop import LoopConfig, RunLoop
 from ponder.agents.protocol import observation_message, stringify, truncate
 from ponder.agents.result import RunResult, StepRecord, ToolCallRecord
-from ponder.agents.spec import Approver
 from ponder.agents.tool_runner import run_tool
 from ponder.backends.base import Backend, ModelReply, ModelRequest
-from ponder.errors import PonderError
+from ponder.errors import MistakeKind, PonderError
 from ponder.serve.store import PendingCall, Progress
-from ponder.tools.approval import describe_call
+from ponder.tools.approval import Approver, describe_call
 from ponder.tools.base import Tool
 from ponder.usage import Usage
 
@@ -173,18 +172,18 @@ def _settle(segment: Segment, emit: Emit) -> tuple[ToolCallRecord, list[ChatMess
     step = segment.progress.steps
     arguments = pending.arguments
     seconds = 0.0
-    kind: str | None
+    kind: MistakeKind | None
     if tool is None:
-        output, ok, kind = f"There is no tool named {pending.name} any more.", False, "unknown_tool"
+        output, ok, kind = f"There is no tool named {pending.name} any more.", False, MistakeKind.UNKNOWN_TOOL
     elif not segment.approved:
-        output, ok, kind = REFUSED.format(name=tool.name), False, "refused"
+        output, ok, kind = REFUSED.format(name=tool.name), False, MistakeKind.REFUSED
     else:
         try:
             arguments = tool.validate(arguments)
         except Exception as exc:  # the arguments were valid when the run paused; a changed tool may differ
-            output, ok, kind = str(getattr(exc, "observation", exc)), False, "bad_arguments"
+            output, ok, kind = str(getattr(exc, "observation", exc)), False, MistakeKind.BAD_ARGUMENTS
         else:
-            outcome = run_tool(tool, arguments, tool.timeout or c.limits.tool_timeout)
+            outcome = run_tool(tool, arguments, tool.timeout or c.limits.tool_timeout, c.prompts_dir)
             output, ok, kind, seconds = stringify(outcome.output), outcome.ok, outcome.error_kind, outcome.seconds
     output = truncate(output, c.observation_chars)
     emit(ev.ToolResult(step=step, call_id=pending.call_id, name=pending.name, output=output, ok=ok, error_kind=kind, seconds=seconds))
@@ -271,9 +270,9 @@ class _Recorder:
                     ok=event.ok, error_kind=event.error_kind, seconds=event.seconds,
                 )
             )  # fmt: skip
-        elif isinstance(event, ev.ModelMistakeEvent) and event.kind != "not_called":
+        elif isinstance(event, ev.ModelMistakeEvent) and event.kind is not MistakeKind.NOT_CALLED:
             self.trajectory.append(
-                ToolCallRecord(step=event.step, name="", arguments={}, output=event.observation, ok=False, error_kind="parse")
+                ToolCallRecord(step=event.step, name="", arguments={}, output=event.observation, ok=False, error_kind=MistakeKind.PARSE)
             )
 
     def added_to(self, progress: Progress, offset: int) -> Progress:

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from ponder.agents.loop import LoopConfig
-from ponder.agents.spec import AgentSpec, Approver
+from ponder.agents.spec import AgentSpec
 from ponder.serve.queue import Lane
 from ponder.serve.settings import ServeSettings
+from ponder.tools.approval import Approver
 
 if TYPE_CHECKING:
     from ponder.agents.agent import Agent
