@@ -79,7 +79,22 @@ def test_a_half_streamed_call_is_not_complete_until_its_json_closes() -> None:
     partial = '<tool_call>{"name": "add", "arguments": {"a": 1'
     assert complete_action_end(partial, ["add"]) is None
     whole = partial + ', "b": 2}}'
-    assert complete_action_end(whole, ["add"]) == len(whole)
+    assert complete_action_end(whole + "\nThe sum is 3.", ["add"]) == len(whole)
+
+
+@pytest.mark.parametrize(
+    "more",
+    ["", "\n</tool_call>", "\n</tool_call>\n<tool_", '\n</tool_call>\n<tool_call>\n{"name": "add", "argu'],
+)
+def test_generation_goes_on_while_the_model_may_write_another_call(more: str) -> None:
+    call = '<tool_call>\n{"name": "add", "arguments": {"a": 1, "b": 2}}'
+    assert complete_action_end(call + more, ["add"]) is None
+
+
+def test_text_after_several_calls_ends_the_reply_after_the_last_call() -> None:
+    two = '<tool_call>\n{"name": "add", "arguments": {"a": 1}}\n</tool_call>\n<tool_call>\n{"name": "add", "arguments": {"a": 2}}'
+    assert complete_action_end(two + "\n</tool_call>\nObservation: 3", ["add"]) == len(two)
+    assert [c.arguments for c in extract_actions(two, ["add"]).calls] == [{"a": 1}, {"a": 2}]
 
 
 @pytest.mark.parametrize(

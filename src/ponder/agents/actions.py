@@ -117,21 +117,36 @@ def runaway_end(text: str) -> int | None:
     return m.start() + 3 * len(m.group(1))
 
 
+_CALL_SYNTAX = re.compile(
+    r"(?:\s*(?:</?(?:t(?:o(?:o(?:l(?:_(?:c(?:a(?:l(?:l(?:>)?)?)?)?)?)?)?)?)?)?|`{1,3}(?:json|tool_call)?))*\s*\Z"
+)
+"""What may follow a complete call while the model can still add another: white space, the
+closing tag, the opening of a next tag or fence, or a part of one."""
+
+
 def complete_action_end(text: str, tool_names: Collection[str] = ()) -> int | None:
-    """Where a complete action ends in streamed text so far, or None (used to stop generation early)."""
+    """Where the calls in streamed text end, once the model has moved on from them (else None).
+
+    Used to stop generation early. A call is complete when its JSON is closed (a half-streamed
+    object does not pass for a call just because it can be repaired); generation then stops at
+    the first text that is not part of a call (a made-up result, an early answer), and goes on
+    while the model may still be writing the closing tag or the next call of several at once.
+    """
     if not any(ch in text for ch in "}>)"):
         return None
     found = extract_actions(text, tool_names)
     if not found.calls or found.error:
         return None
-    # Complete means the JSON is closed: a half-streamed object must not pass for a call
-    # just because it can be repaired. An open fence or tag does not matter.
     first = [i for i in (text.find("{", found.start), text.find("[", found.start)) if i >= 0]
-    if not first:
-        return found.end
-    begin = min(first)
-    closer = "}" if text[begin] == "{" else "]"
-    return _balanced_end(text, begin, text[begin], closer)
+    if first:
+        begin = min(first)
+        closer = "}" if text[begin] == "{" else "]"
+        if _balanced_end(text, begin, text[begin], closer) is None:
+            return None
+    end = found.end
+    if _CALL_SYNTAX.match(text, end):
+        return None
+    return end
 
 
 # -- finders ----------------------------------------------------------------------------------
@@ -152,18 +167,25 @@ def _from_tags(text: str) -> Extraction | None:
 
 
 def _from_fences(text: str) -> Extraction | None:
+    """The calls of the first fenced block holding one, and of the blocks right after it (several at once)."""
+    calls: list[ActionCall] = []
+    start = end = 0
     for m in _FENCE_RE.finditer(text):
         lang, body = m.group(1).lower(), m.group(2)
-        if lang not in ("", "json", "tool_call", "tool_code", "javascript", "python", "py"):
-            continue
-        if lang in ("python", "py", "tool_code"):
-            continue  # handled by the python-call finder, which needs known tool names
+        if calls and text[end : m.start()].strip(" \t\n`"):
+            break  # prose between blocks: the calls end with the last block before it
+        if lang not in ("", "json", "tool_call", "javascript"):
+            continue  # python and tool_code: the python-call finder reads them (it knows the tool names)
         parsed = _parse_calls(body)
         if parsed:
-            return _done(text, m.start(), parsed, _json_end(text, m))
-        if _looks_like_call(body):
+            if not calls:
+                start = m.start()
+            calls.extend(parsed)
+            end = _json_end(text, m)
+            continue
+        if not calls and _looks_like_call(body):
             return _error(text, m.start(), "the JSON in your code block could not be read")
-    return None
+    return _done(text, start, calls, end) if calls else None
 
 
 def _from_react(text: str) -> Extraction | None:

@@ -46,7 +46,10 @@ from ponder.tools.approval import Approver
 from ponder.tools.base import Tool
 from ponder.usage import Usage
 
-_STOPS_TEXT = ("</tool_call>", "\nObservation:", "\nObservation from")
+_STOPS_TEXT = ("\nObservation:", "\nObservation from", "<tool_response>")
+"""Where a model starts making up a tool's result. A call's closing tag is no stop: several calls
+may follow one another in one reply; ``complete_action_end`` ends the reply at the first text
+after them that is not a call."""
 
 
 @dataclass
