@@ -67,6 +67,12 @@ class InputError(PonderError):
     exit_code = 2
 
 
+class ExecutorError(PonderError):
+    """What runs the cases cannot be used: no Ray cluster at the address, actors that cannot start."""
+
+    exit_code = 4
+
+
 class ModelMistake(Exception):
     """Something the model did wrong; becomes an observation with a hint, never reaches the user."""
 
