@@ -44,6 +44,7 @@ class _Actor:
     ready_ref: Any
     ready: bool = False
     dead: bool = False
+    node: str | None = None
     running: set[str] = field(default_factory=set)
     stuck: set[str] = field(default_factory=set)
     """Jobs the driver abandoned that still hold a slot here."""
@@ -159,6 +160,7 @@ class RayExecutor(Executor):
             assert self._workload is not None
             self._workload.check_worker(description)
             actor.ready = True
+            actor.node = description.get("node")
 
     # -- running ------------------------------------------------------------------------------
     def free_slots(self) -> int:
@@ -258,6 +260,7 @@ class RayExecutor(Executor):
         }
         if self._session is not None:
             info["cluster"] = self._session.cluster()
+            info["nodes_used"] = len({a.node for a in self._pool if a.ready and not a.dead})
             info["ray_version"] = getattr(self._session.ray, "__version__", "unknown")
         return info
 
