@@ -61,14 +61,17 @@ class RayCluster:
         object_store_mb: int = 80,
         python_path: list[str] | None = None,
         startup_timeout: float = 120.0,
+        token: str | None = None,
     ) -> None:
+        """``token``: the cluster's authentication token (default: a new random one). A driver process
+        must have ``auth_env()`` in its environment before it imports Ray: Ray reads it once."""
         self.nodes = nodes
         self.cpus_per_node = cpus_per_node
         self.object_store_bytes = object_store_mb * 1024 * 1024
         self.python_path = python_path or []
         self.startup_timeout = startup_timeout
         self.port = 0
-        self._token = secrets.token_hex(32)
+        self._token = token or secrets.token_hex(32)
         self._temp: Path | None = None
         self._procs: list[subprocess.Popen[bytes]] = []
         self._logs: list[IO[bytes]] = []

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from ponder.evals.executors.base import WorkerRecipe
 
 STARTUP_TIMEOUT = 300.0
-"""Seconds to wait for the first actor (a cluster may need to find room; a model may load slowly)."""
+"""Seconds to wait for the actors to start (a cluster may need to find room); after that the run
+goes on with those that started, the others joining as they start."""
 
 
 @dataclass
@@ -74,6 +75,7 @@ class RayExecutor(Executor):
         self.startup_timeout = startup_timeout
         self.max_replacements = max_replacements
         self.deaths = 0
+        self.last_death = ""
         self._session: RaySession | None = None
         self._workload: Workload | None = None
         self._actor_class: Any = None
@@ -103,7 +105,7 @@ class RayExecutor(Executor):
             )
             for _ in range(count):
                 self._spawn()
-            self._await_first_actor()
+            self._await_actors()
         except BaseException:
             self.close()
             raise
@@ -122,19 +124,25 @@ class RayExecutor(Executor):
         self._pool.append(actor)
         self._ready_refs[actor.ready_ref] = actor
 
-    def _await_first_actor(self) -> None:
+    def _await_actors(self) -> None:
+        """Wait until every actor has started, or the startup time is up with at least one started."""
         deadline = time.monotonic() + self.startup_timeout
-        while not any(a.ready for a in self._pool):
+        while self._ready_refs:
             left = deadline - time.monotonic()
+            if left <= 0 and any(a.ready for a in self._pool):
+                return  # the others join as they start
             if left <= 0:
                 raise ExecutorError(
                     f"no Ray actor started within {self.startup_timeout:.0f}s (each asks for {self.num_cpus:g} CPU"
                     f"{f', {self.num_gpus:g} GPU' if self.num_gpus else ''})",
                     fix="check `ray status` for free resources, or ask for less with --ray-cpus / --ray-gpus",
                 )
-            if not self._ready_refs:
-                raise ExecutorError("every Ray actor died while starting", fix="see the actors' logs (`ray logs`)")
             self._collect_ready(min(left, 1.0), strict=True)
+        if not any(a.ready for a in self._pool):
+            raise ExecutorError(
+                f"every Ray actor died while starting (the last: {self.last_death})",
+                fix="install Ponder on every node of the cluster; see the actors' logs (`ray logs`)",
+            )
 
     def _collect_ready(self, timeout: float, *, strict: bool) -> None:
         """Take in actors that finished starting; ``strict``: an actor that failed to build is an error."""
@@ -223,6 +231,10 @@ class RayExecutor(Executor):
                     self._bury(actor, "every job it ran overran the deadline")
                 return
 
+    def actor_for(self, key: str) -> Any:
+        """The handle of the actor running job ``key`` (for an operator's ``ray.kill``), or None."""
+        return next((a.handle for a in self._pool if key in a.running and not a.dead), None)
+
     def live_workers(self) -> int:
         return sum(1 for a in self._pool if a.ready and not a.dead)
 
@@ -235,6 +247,7 @@ class RayExecutor(Executor):
             return
         actor.dead = True
         self.deaths += 1
+        self.last_death = reason
         self._ready_refs.pop(actor.ready_ref, None)
         with contextlib.suppress(Exception):  # already gone
             self._ray().kill(actor.handle, no_restart=True)
@@ -245,7 +258,7 @@ class RayExecutor(Executor):
     def _check_alive(self) -> None:
         if not any(not a.dead for a in self._pool):
             raise ExecutorError(
-                f"no Ray actor is left ({self.deaths} died, none may replace them)",
+                f"no Ray actor is left ({self.deaths} died, none may replace them; the last: {self.last_death})",
                 fix="see the actors' logs (`ray logs`), then continue with --resume",
             )
 

@@ -39,10 +39,21 @@ def is_loopback(address: str) -> bool:
     return host in LOOPBACK_HOSTS or host.startswith("127.")
 
 
+LOOPBACK_SWITCH = "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"
+"""Ray reads it once, at import: "0" keeps a local instance's address and servers on 127.0.0.1."""
+
+
 def import_ray(address: str) -> ModuleType:
     """Ray, imported now; for a local or loopback address, confined to the loopback interface."""
-    if is_loopback(address) and "ray" not in sys.modules:
-        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+    if is_loopback(address):
+        if "ray" not in sys.modules:
+            os.environ.setdefault(LOOPBACK_SWITCH, "0")
+        elif os.environ.get(LOOPBACK_SWITCH) != "0" and address != LOCAL:
+            # Ray, imported earlier without it, would turn 127.0.0.1 into this machine's address and hang
+            raise ExecutorError(
+                f"Ray was imported before Ponder could keep it on the loopback interface, so it cannot join {address}",
+                fix=f"set {LOOPBACK_SWITCH}=0 before starting Python, or give the cluster's network address",
+            )
     try:
         import ray
     except ImportError:
