@@ -16,7 +16,7 @@ import pytest
 
 from ponder.evals.api import evaluate
 from ponder.evals.executors.ray import RayExecutor
-from ponder.evals.runner import JobFinished, JobRetried, JobStarted
+from ponder.evals.runner import EvalRunner, JobFinished, JobRetried, JobStarted, RunOptions
 from ponder.tools.base import Tool
 from tests.evals.executors.conftest import ROOT
 from tests.evals.executors.ray_helpers import case_lines, comparable, multiply_add_suite, suite_yaml
@@ -76,6 +76,28 @@ def test_a_case_that_kills_every_worker_it_runs_on_is_recorded_as_an_error(ray_c
     assert all(by_case[c].status == "pass" for c in ("case00", "case02", "case03"))
     assert [e.key for e in events if isinstance(e, JobRetried)] == ["case01#0"]
     assert executor.deaths == 2
+
+
+def hang(expression: str) -> str:
+    """Pretends to be the calculator, and hangs far past the case's deadline.
+
+    Args:
+        expression: ignored
+    """
+    time.sleep(25)
+    return "too late"
+
+
+def test_a_case_past_its_deadline_is_abandoned_and_its_actor_replaced(ray_cluster: Any) -> None:
+    suite = multiply_add_suite(4)
+    stuck = Tool.from_function(hang, name="calculator")
+    suite = replace(suite, cases=[replace(c, tools=[stuck]) if c.id == "case00" else c for c in suite.cases])
+    executor = RayExecutor(address=ray_cluster.address, actors=1)  # one slot: the hung case holds it
+    runner = EvalRunner(suite, suite.agent.merged().resolve_backend(), options=RunOptions(executor=executor, hard_timeout=3.0))
+    records = runner.run()
+    assert [r.status for r in records] == ["error", "pass", "pass", "pass"]
+    assert "did not finish within 3s (hard limit); abandoned" in (records[0].error or "")
+    assert executor.deaths == 1  # its only slot was held by the hung case: killed and replaced
 
 
 def driver(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
