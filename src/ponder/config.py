@@ -66,8 +66,18 @@ class RayConfig(BaseModel):
     num_gpus: float = Field(0.0, ge=0)
 
 
+class RunsConfig(BaseModel):
+    """``[runs]``: the records every ``ponder run`` and chat turn leaves under ``.ponder/runs/``."""
+
+    model_config = ConfigDict(extra="forbid")
+    record: bool = True
+    keep: int | None = Field(500, ge=1, description="records kept at most (the newest)")
+    max_age_days: float | None = Field(30.0, gt=0, description="records older than this are removed")
+    dir: str | None = Field(None, description="default: .ponder/runs")
+
+
 class PonderConfig(BaseModel):
-    """A config file: the default agent, named agents and knowledge bases."""
+    """A config file: the default agent, named agents, knowledge bases and run records."""
 
     model_config = ConfigDict(extra="forbid")
     executor: Literal["local", "ray"] = "local"
@@ -78,6 +88,7 @@ class PonderConfig(BaseModel):
     agents: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Named agents (``[agents.NAME]``) as written; each starts from the default agent."""
     knowledge: dict[str, KnowledgeConfig] = Field(default_factory=dict)
+    runs: RunsConfig = Field(default_factory=RunsConfig)
     source: str | None = Field(None, exclude=True)
     """The file this came from (None: defaults, no file)."""
     _text: str = PrivateAttr("")

@@ -11,6 +11,7 @@ run once more on another worker, then recorded as an error.
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 import traceback
@@ -24,7 +25,7 @@ from ponder.evals.cache import CacheTables, CachingBackend
 from ponder.evals.executors.base import Completion, Crashed, Executor, Finished, Job
 from ponder.evals.fingerprints import RunKeyer, backend_identity, jsonable
 from ponder.evals.grading import GradeContext
-from ponder.evals.records import CallRecord, CaseRecord, GradeRecord, ResultsLog, Status, job_key
+from ponder.evals.records import CaseRecord, GradeRecord, ResultsLog, Status, job_key, trajectory_fields
 from ponder.evals.sources import knowledge_tools
 
 if TYPE_CHECKING:
@@ -321,7 +322,8 @@ class EvalRunner:
         spec, live = self.job_spec(case, r)
         key = None
         if self._keyer is not None:
-            key = self._keyer.key(spec=spec, tools=[*spec.resolve_tools(), *live], task=case.input, repeat=r)
+            task = case.input if not case.turns else json.dumps([case.input, *case.turns])
+            key = self._keyer.key(spec=spec, tools=[*spec.resolve_tools(), *live], task=task, repeat=r)
         return spec, live, key
 
     def _replayable(self, case: Case, r: int) -> bool:
@@ -360,7 +362,7 @@ class EvalRunner:
         backend: Backend = self.backend
         if self.cache is not None:
             backend = CachingBackend(self.backend, self.cache, repeat=r, identity=self.identity)
-        result, error = self._run_agent(spec, backend, live, case.input)
+        result, error = self._run_agent(spec, backend, live, case)
         cached = "no"
         if isinstance(backend, CachingBackend):
             cached = "no" if not backend.hits else ("responses" if not backend.misses else "partly")
@@ -377,12 +379,15 @@ class EvalRunner:
             self.cache.put("runs", key, run.model_dump_json())
 
     def _run_agent(
-        self, spec: AgentSpec, backend: Backend, tools: list[Tool], task: str
+        self, spec: AgentSpec, backend: Backend, tools: list[Tool], case: Case
     ) -> tuple[RunResult | None, str | None]:
         try:
             # the suite chose these tools: every call is approved
             agent = spec.build(backend=backend, tools=tools, approve=lambda tool, arguments: True)
-            return agent.run(task), None
+            if not case.turns:
+                return agent.run(case.input), None
+            # a conversation: each user turn in one session, graded on the whole of it
+            return merge_turns([agent.chat(message) for message in (case.input, *case.turns)]), None
         except PonderError as exc:
             return getattr(exc, "result", None), f"{type(exc).__name__}: {exc}"
         except Exception as exc:
@@ -443,16 +448,8 @@ class EvalRunner:
             "cached": cached,
         }
         if result is not None:
-            data.update(
-                answer=result.answer,
-                stop_reason=result.stop_reason.value,
-                steps=result.steps,
-                tool_calls=[CallRecord(name=c.name, arguments=c.arguments, ok=c.ok, output=c.output[:500]) for c in result.trajectory],
-                prompt_tokens=result.usage.prompt_tokens,
-                completion_tokens=result.usage.completion_tokens,
-                model_calls=result.usage.model_calls,
-                seconds=round(result.seconds, 4),
-            )
+            # the whole trajectory (step texts, tool calls with results and seconds), bounded: records.py
+            data.update(trajectory_fields(result))
         return CaseRecord.model_validate(data)
 
 
@@ -460,6 +457,32 @@ def _local_executor(concurrency: int) -> Executor:
     from ponder.evals.executors.local import LocalExecutor
 
     return LocalExecutor(concurrency)
+
+
+def merge_turns(results: list[RunResult]) -> RunResult:
+    """One result for a conversation: the last turn's answer and stop reason, every turn's calls,
+    steps, usage and time (steps and calls numbered across the turns)."""
+    from ponder.usage import Usage
+
+    usage = Usage()
+    trajectory, records = [], []
+    steps = 0
+    for result in results:
+        usage.add(result.usage)
+        trajectory += [c.model_copy(update={"step": c.step + steps}) for c in result.trajectory]
+        records += [s.model_copy(update={"step": s.step + steps}) for s in result.step_records]
+        steps += result.steps
+    last = results[-1]
+    return last.model_copy(
+        update={
+            "task": results[0].task,
+            "steps": steps,
+            "trajectory": trajectory,
+            "step_records": records,
+            "usage": usage,
+            "seconds": sum(r.seconds for r in results),
+        }
+    )
 
 
 def status_of(grades: list[GradeRecord]) -> Status:
