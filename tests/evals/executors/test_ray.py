@@ -86,3 +86,9 @@ def test_an_address_where_no_cluster_listens_is_a_clear_error() -> None:
     with pytest.raises(ExecutorError, match="no Ray cluster answers at 127.0.0.1:") as caught:
         evaluate(multiply_add_suite(1), cache_dir=None, executor=RayExecutor(address=f"127.0.0.1:{free_port()}"))
     assert "--ray-address" in caught.value.fix
+
+
+def test_a_ray_client_address_is_refused_with_the_fix() -> None:
+    with pytest.raises(ExecutorError, match="Ray Client address") as caught:
+        evaluate(multiply_add_suite(1), cache_dir=None, executor=RayExecutor(address="ray://127.0.0.1:10001"))
+    assert "HOST:PORT" in caught.value.fix

@@ -85,6 +85,12 @@ class RaySession:
 
 def connect(address: str, *, cpus_wanted: float = 0.0) -> RaySession:
     """Join the cluster at ``address`` or start a local instance (``"local"``) with at least ``cpus_wanted`` CPUs."""
+    if address.startswith("ray://"):
+        raise ExecutorError(
+            f"{address} is a Ray Client address, which the Ray executor does not use",
+            fix="run ponder on a node of the cluster (the driver reads its cache there) and pass the head's "
+            "HOST:PORT (`ray status` prints it), or 'auto'",
+        )
     ray = import_ray(address)
     if ray.is_initialized():  # a notebook or a benchmark that connected itself: use it as it is
         return RaySession(ray, address, owned=False)
@@ -107,7 +113,7 @@ def connect(address: str, *, cpus_wanted: float = 0.0) -> RaySession:
 
 def _check_reachable(address: str, timeout: float = 5.0) -> None:
     """Fail in seconds, not after Ray's minute of retries, when nothing listens at ``address``."""
-    if address == "auto" or address.startswith("ray://"):
+    if address == "auto":
         return
     host, _, port = address.rpartition(":")
     if not host or not port.isdigit():
