@@ -54,6 +54,18 @@ class KnowledgeConfig(BaseModel):
     exclude: list[str] = Field(default_factory=list)
 
 
+class RayConfig(BaseModel):
+    """The ``[ray]`` table: where and how ``executor = "ray"`` runs cases (flags override it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    address: str | None = None
+    """A Ray cluster (HOST:PORT or "auto"); default: RAY_ADDRESS, else a local Ray instance."""
+    actors: int | None = Field(None, ge=1)
+    """Default: as many as the cluster's CPUs allow at ``num_cpus`` each."""
+    num_cpus: float = Field(1.0, ge=0)
+    num_gpus: float = Field(0.0, ge=0)
+
+
 class RunsConfig(BaseModel):
     """``[runs]``: the records every ``ponder run`` and chat turn leaves under ``.ponder/runs/``."""
 
@@ -68,6 +80,9 @@ class PonderConfig(BaseModel):
     """A config file: the default agent, named agents, knowledge bases and run records."""
 
     model_config = ConfigDict(extra="forbid")
+    executor: Literal["local", "ray"] = "local"
+    """What runs the cases of ``ponder eval`` and the tasks of ``ponder run -f``."""
+    ray: RayConfig = Field(default_factory=RayConfig)
     agent: dict[str, Any] = Field(default_factory=dict)
     """The default agent's table as written; ``AgentSpec.from_config`` validates it."""
     agents: dict[str, dict[str, Any]] = Field(default_factory=dict)
