@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from ponder.agents import actions
 from ponder.agents.actions import (
+    CallWatch,
     complete_action_end,
     extract_actions,
     final_answer,
@@ -111,3 +113,41 @@ def test_a_runaway_repetition_is_cut_after_its_third_repeat(text: str, kept: str
 )
 def test_a_tool_named_as_code_is_found_but_a_plain_word_mention_is_not(text: str, named: str | None) -> None:
     assert mentioned_tool(text, ["calculate_circumference", "geometry_area_circle"]) == named
+
+
+def test_a_python_call_with_a_dict_argument_is_complete_at_its_closing_parenthesis() -> None:
+    text = "add(a={'x': 1}, b=2) and then some prose"
+    assert complete_action_end(text, ["add"]) == len("add(a={'x': 1}, b=2)")
+
+
+def test_a_call_attempted_but_cut_or_nested_too_deep_is_a_mistake_not_an_answer() -> None:
+    assert extract_actions('{"name": "add", "arguments": {"a": 1', ["add"]).error
+    assert extract_actions("add(a=1, b=", ["add"]).error
+    deep = '{"name": "add", "arguments": {"a": ' + "[" * 40 + "1" + "]" * 40 + "}}"
+    assert "nested more than 32 levels" in str(extract_actions(deep, ["add"]).error)
+
+
+def test_the_stream_watch_stops_at_a_call_written_in_small_deltas() -> None:
+    text = 'Let me add.\n<tool_call>{"name": "add", "arguments": {"a": 1, "b": 2}}</tool_call> and more'
+    watch = CallWatch(["add"])
+    ends = [watch(text[:i]) for i in range(1, len(text) + 1)]
+    first = next(i for i, end in enumerate(ends, start=1) if end is not None)
+    assert text[:first].endswith("}}") and ends[first - 1] == first
+
+
+def test_the_stream_watch_reads_a_long_reply_a_bounded_number_of_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    reads: list[int] = []
+    real = actions.complete_action_end
+
+    def counting(text: str, names: object = ()) -> int | None:
+        reads.append(len(text))
+        return real(text, ["add"])
+
+    monkeypatch.setattr(actions, "complete_action_end", counting)
+    watch = CallWatch(["add"])
+    text = ""
+    for _ in range(20_000):  # 100 KB of code, a closing bracket in every delta
+        text += "f(x) "
+        watch(text)
+    long_reads = [n for n in reads if n > CallWatch.SHORT]
+    assert len(long_reads) < 60  # a reading per eighth of growth, not one per delta

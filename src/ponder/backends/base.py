@@ -118,13 +118,18 @@ class TextGuard:
     """Applies a request's stop sequences and ``stop_when`` to streamed text, for any backend.
 
     ``feed`` returns the part of a delta to show and whether generation should stop; ``text``
-    is the reply cut at the stop point.
+    is the reply cut at the stop point. A server that ignores ``max_tokens`` cannot flood the
+    run: the text is cut at ``MAX_CHARS_PER_TOKEN`` characters for every token asked for.
     """
+
+    MAX_CHARS_PER_TOKEN = 32
 
     def __init__(self, request: ModelRequest) -> None:
         self.text = ""
+        self._max_chars = request.max_tokens * self.MAX_CHARS_PER_TOKEN if request.max_tokens else None
         self._stops = [s for s in request.stop if s]
         self._longest = max((len(s) for s in self._stops), default=0)
+        self._prefixes = {s[:i] for s in self._stops for i in range(1, len(s))}
         self._stop_when = request.stop_when
         self._shown = 0
         self.stopped = False
@@ -142,6 +147,8 @@ class TextGuard:
             end = self._stop_when(self.text if cut is None else self.text[:cut])
             if end is not None:
                 cut = end if cut is None else min(cut, end)
+        if self._max_chars is not None and len(self.text) > self._max_chars:
+            cut = self._max_chars if cut is None else min(cut, self._max_chars)
         if cut is None:
             # Hold back a tail that may be the start of a stop sequence split across chunks.
             shown_to = len(self.text) - self._partial_stop_tail()
@@ -167,9 +174,9 @@ class TextGuard:
             yield tail
 
     def _partial_stop_tail(self) -> int:
+        """Length of the longest tail of the text that begins a stop sequence (called on every delta)."""
         for size in range(min(self._longest - 1, len(self.text)), 0, -1):
-            tail = self.text[-size:]
-            if any(stop.startswith(tail) for stop in self._stops):
+            if self.text[-size:] in self._prefixes:
                 return size
         return 0
 
