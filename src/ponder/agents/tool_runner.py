@@ -1,4 +1,8 @@
-"""Run one tool call within its time limit; every failure becomes an observation."""
+"""Run one tool call within its time limit; every failure becomes an observation.
+
+What a tool returns comes from outside (a web page, a program's output, a server): secrets in
+it are redacted (``ponder.redact``) before the model, the user or a record sees it.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from ponder.redact import redact, redact_data
 from ponder.tools.base import Tool
 
 
@@ -46,11 +51,11 @@ def run_tool(tool: Tool, arguments: dict[str, Any], timeout: float) -> ToolOutco
         )
     if "error" in box:
         exc = box["error"]
-        message = str(exc) or type(exc).__name__
+        message = redact(str(exc)) or type(exc).__name__
         return ToolOutcome(
             f"Error from {tool.name}: {type(exc).__name__}: {message}. Check the arguments or try another approach.",
             ok=False,
             error_kind="tool_error",
             seconds=seconds,
         )
-    return ToolOutcome(box.get("value"), ok=True, error_kind=None, seconds=seconds)
+    return ToolOutcome(redact_data(box.get("value")), ok=True, error_kind=None, seconds=seconds)

@@ -20,6 +20,13 @@ def preview(text: str, width: int = 200) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
+def shown(text: str, width: int = 200) -> str:
+    """``preview`` made safe to put inside rich markup: brackets from outside are printed, not parsed."""
+    from rich.markup import escape
+
+    return escape(preview(text, width))
+
+
 class StepPrinter:
     """Prints each step as it happens. ``stream_text`` also echoes the model's tokens live."""
 
@@ -41,20 +48,22 @@ class StepPrinter:
             self._mid_line = False
         if isinstance(event, ev.RunStarted):
             tools = ", ".join(event.tools) or "none"
-            c.print(f"[dim]▶ {event.model} · protocol {event.protocol} · tools: {tools}[/dim]")
+            c.print(f"[dim]▶ {shown(event.model)} · protocol {event.protocol} · tools: {shown(tools, 2000)}[/dim]")
         elif isinstance(event, ev.Thought):
-            c.print(f"[italic cyan]thought[/] {preview(event.text)}", highlight=False)
+            c.print(f"[italic cyan]thought[/] {shown(event.text)}", highlight=False)
         elif isinstance(event, ev.ToolCallStarted):
             import json
 
-            c.print(f"[bold yellow]→ {event.name}[/] {preview(json.dumps(event.arguments, ensure_ascii=False))}", highlight=False)
+            arguments = json.dumps(event.arguments, ensure_ascii=False)
+            c.print(f"[bold yellow]→ {shown(event.name)}[/] {shown(arguments)}", highlight=False)
         elif isinstance(event, ev.ToolResult):
             mark = "[green]✓[/]" if event.ok else "[red]✗[/]"
-            c.print(f"  {mark} {preview(event.output)} [dim]({event.seconds:.2f}s)[/]", highlight=False)
+            c.print(f"  {mark} {shown(event.output)} [dim]({event.seconds:.2f}s)[/]", highlight=False)
         elif isinstance(event, ev.ModelMistakeEvent):
-            c.print(f"  [red]✗ {event.kind}[/] {preview(event.observation)}", highlight=False)
+            c.print(f"  [red]✗ {event.kind}[/] {shown(event.observation)}", highlight=False)
         elif isinstance(event, ev.ErrorEvent):
-            c.print(f"[bold red]error[/] {event.message}" + (f"\n  fix: {event.fix}" if event.fix else ""), highlight=False)
+            message = shown(event.message, 10_000) + (f"\n  fix: {shown(event.fix, 10_000)}" if event.fix else "")
+            c.print(f"[bold red]error[/] {message}", highlight=False)
         elif isinstance(event, ev.RunFinished):
             r = event.result
             c.print(
