@@ -37,13 +37,17 @@ Row = tuple[str, str, str]
 
 
 def sandbox_rows(as_user: bool) -> list[Row]:
-    from tests.tools.sandbox_escapes import run_helper
+    from tests.tools.sandbox_escapes import python_for, run_helper
 
     rows: list[Row] = []
-    runs: list[tuple[str, tuple[str, ...], str]] = [(f"uid {os.geteuid()}", (), sys.executable)]
-    if as_user and os.geteuid() == 0 and shutil.which("setpriv") and Path("/usr/bin/python3").exists():
-        runs.append(("uid 4242", ("setpriv", "--reuid=4242", "--regid=4242", "--clear-groups", "--"), "/usr/bin/python3"))
-    for label, prefix, python in runs:
+    runs: list[tuple[str, tuple[str, ...]]] = [(f"uid {os.geteuid()}", ())]
+    if as_user and os.geteuid() == 0 and shutil.which("setpriv"):
+        runs.append(("uid 4242", ("setpriv", "--reuid=4242", "--regid=4242", "--clear-groups", "--")))
+    for label, prefix in runs:
+        python = python_for(prefix)
+        if python is None:
+            rows.append((f"sandbox escapes ({label})", "0 tried", "no Python this user can run imports Ponder"))
+            continue
         base = Path(tempfile.mkdtemp(prefix="ponder-abuse-"))
         base.chmod(0o755)
         if prefix:

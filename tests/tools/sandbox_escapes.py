@@ -81,18 +81,41 @@ def _wrote(plant: Plant) -> bool:
     return any(plant.outside_dir.glob("pwned*")) or any(plant.home.glob("pwned*"))
 
 
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _helper_env(**extra: str) -> dict[str, str]:
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), str(ROOT), *_site_packages()]),
+        **extra,
+    }
+
+
+def python_for(prefix: tuple[str, ...]) -> str | None:
+    """A Python that can import Ponder's tools when run with ``prefix`` (another user), or None.
+
+    This Python for this user; for another user the system Python first (a Python installed in
+    root's home cannot be mounted into that user's sandbox). ``PONDER_TEST_PYTHON`` picks one by hand.
+    """
+    ours = [sys.executable, "/usr/bin/python3"]
+    candidates = [os.environ.get("PONDER_TEST_PYTHON", ""), *(reversed(ours) if prefix else ours)]
+    for python in (c for c in candidates if c and Path(c).exists()):
+        probe = subprocess.run(
+            [*prefix, python, "-c", "import ponder.tools.builtin.python, tests.tools.sandbox_escapes"],
+            cwd="/", env=_helper_env(), capture_output=True, timeout=120,
+        )
+        if probe.returncode == 0:
+            return python
+    return None
+
+
 def run_helper(base: Path, secret: str, *, prefix: tuple[str, ...] = (), python: str = sys.executable) -> dict[str, object]:
     """Run this module in a fresh process (``prefix`` may switch its user) and read its JSON report."""
-    root = Path(__file__).resolve().parents[2]
-    env = {
-        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "OPENAI_API_KEY": secret,
-        "HOME": str(base / "home"),
-        "PYTHONPATH": os.pathsep.join([str(root / "src"), str(root), *_site_packages()]),
-    }
+    env = _helper_env(OPENAI_API_KEY=secret, HOME=str(base / "home"))
     done = subprocess.run(
         [*prefix, python, "-m", "tests.tools.sandbox_escapes", str(base)],
-        cwd=root, env=env, capture_output=True, text=True, timeout=600,
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600,
     )
     if done.returncode != 0:
         raise RuntimeError(f"the escape helper failed ({done.returncode}): {done.stderr[-2000:]}")

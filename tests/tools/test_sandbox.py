@@ -24,7 +24,7 @@ from ponder.tools.builtin._isolation import SandboxUnavailable
 from ponder.tools.builtin.python import python_tools
 from ponder.tools.builtin.shell import shell_tools
 from ponder.tools.settings import ToolSettings
-from tests.tools.sandbox_escapes import ESCAPES, run_helper
+from tests.tools.sandbox_escapes import ESCAPES, python_for, run_helper
 
 ORDINARY_UID = 4242
 NAMES = [e.name for e in ESCAPES]
@@ -34,19 +34,21 @@ NOT_ESCAPES_UNSANDBOXED = {"own environment"}
 
 def _report(uid: int | None) -> Iterator[dict[str, Any]]:
     """Run the escape helper as ``uid`` (None: as this process's user) in a folder it owns."""
-    base = Path(tempfile.mkdtemp(prefix="ponder-escapes-"))
-    base.chmod(0o755)
     prefix: tuple[str, ...] = ()
-    python = os.environ.get("PONDER_TEST_PYTHON", "")
     if uid is not None:
         setpriv = shutil.which("setpriv")
-        python = python or "/usr/bin/python3"
-        if setpriv is None or not Path(python).exists():
-            pytest.skip("needs setpriv and a system python3 to run as an ordinary user")
-        os.chown(base, uid, uid)
+        if setpriv is None:
+            pytest.skip("needs setpriv (util-linux) to run as an ordinary user")
         prefix = (setpriv, f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--")
+    python = python_for(prefix)
+    if python is None:
+        pytest.skip(f"no Python that uid {uid} can run imports Ponder from {Path.cwd()} (set PONDER_TEST_PYTHON)")
+    base = Path(tempfile.mkdtemp(prefix="ponder-escapes-"))
+    base.chmod(0o755)
+    if uid is not None:
+        os.chown(base, uid, uid)
     try:
-        yield run_helper(base, "sk-planted-" + secrets.token_hex(16), prefix=prefix, **({"python": python} if python else {}))
+        yield run_helper(base, "sk-planted-" + secrets.token_hex(16), prefix=prefix, python=python)
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
