@@ -151,3 +151,17 @@ def test_the_stream_watch_reads_a_long_reply_a_bounded_number_of_times(monkeypat
         watch(text)
     long_reads = [n for n in reads if n > CallWatch.SHORT]
     assert len(long_reads) < 60  # a reading per eighth of growth, not one per delta
+
+
+def test_a_call_written_as_python_with_positional_arguments_is_read() -> None:
+    from ponder.tools.builtin.calculator import calculator
+
+    found = extract_actions('```python\ncalculator("23.4 * 37.5")\n```', {"calculator": calculator})
+    assert [(c.name, c.arguments) for c in found.calls] == [("calculator", {"expression": "23.4 * 37.5"})]
+    assert found.thought == ""
+
+
+def test_more_positional_arguments_than_parameters_is_not_a_call() -> None:
+    from ponder.tools.builtin.calculator import calculator
+
+    assert extract_actions('calculator("1+1", 3)', {"calculator": calculator}).calls == []

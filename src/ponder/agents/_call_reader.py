@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -179,8 +179,15 @@ class Reader:
                 if kwargs:
                     self.unreadable = self.unreadable or (m.start(), f"the call {m.group(1)}(...) is not valid Python")
                 continue
-            if not isinstance(node, ast.Call) or node.args:
+            if not isinstance(node, ast.Call):
                 continue
+            named_after = _parameter_names(self.names, m.group(1))
+            if len(node.args) > len(named_after):
+                continue  # more positional arguments than the tool has parameters: not a call of it
+            try:  # positional arguments are named after the tool's parameters, in order
+                positional = [literal_value(a) for a in node.args]
+            except ValueError:
+                continue  # `def add(a, b)`, `add(x, y)`: code about the tool, not a call
             try:
                 if any(kw.arg is None for kw in node.keywords):
                     raise ValueError("**")
@@ -189,6 +196,7 @@ class Reader:
                 return self._error(
                     m.start(), f"the arguments of {m.group(1)}(...) must be written out as values (numbers, strings, lists), not expressions"
                 )
+            args = {**dict(zip(named_after, positional, strict=False)), **args}
             return self._done(m.start(), [ActionCall(name=m.group(1), arguments=args, raw=snippet)], extent.end, closed=True)
         return None
 
@@ -242,6 +250,16 @@ def _call_pattern(names: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(r"\b(" + "|".join(re.escape(n) for n in ordered) + r")[ \t]*\(")
 
 
+def _parameter_names(tools: Collection[str], name: str) -> list[str]:
+    """The parameters of tool ``name`` in order, when ``tools`` maps names to tools (else none)."""
+    tool = tools.get(name) if isinstance(tools, Mapping) else None
+    properties = getattr(tool, "parameters", {}).get("properties", {}) if tool is not None else {}
+    return list(properties)
+
+
 def _thought(text: str, start: int) -> str:
-    thought = text[:start].strip()
+    thought = _FENCE_OPENER.sub("", text[:start]).strip()  # the opener of a fenced call is not thought
     return re.sub(r"^[ \t]*thought[ \t]*:[ \t]*", "", thought, flags=re.IGNORECASE).strip()
+
+
+_FENCE_OPENER = re.compile(r"```[A-Za-z_]*[ \t\r\n]*\Z")

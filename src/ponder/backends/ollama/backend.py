@@ -1,0 +1,244 @@
+"""The Ollama backend: LlamaIndex's ``Ollama`` LLM over Ollama's ``/api/chat``, with native tool calls.
+
+Imported only when an ``ollama:`` model is used (see ``ponder.backends.ollama``). Asks the server once,
+on first use, what the model can do (``/api/show``): a model whose template has no tools gets
+the text protocol instead of an HTTP 400, and the context window never exceeds the model's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from typing import Any, cast
+
+from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole, ToolCallBlock
+from llama_index.llms.ollama import Ollama
+
+from ponder.backends.base import (
+    Backend,
+    Capabilities,
+    ModelReply,
+    ModelRequest,
+    NativeToolCall,
+    TextGuard,
+    Usage,
+)
+from ponder.backends.native import assistant_message, estimate_usage, parse_arguments, translate_errors
+from ponder.backends.ollama.server import ollama_host
+from ponder.errors import BackendError, BackendUnavailable, ConfigError, ModelNotFound
+from ponder.redact import redact
+
+DEFAULT_TIMEOUT = 120.0
+DEFAULT_CONTEXT_WINDOW = 8192
+"""Sent as ``num_ctx``: Ollama's own default is smaller, a model's full window can cost gigabytes."""
+PROBE_TIMEOUT = 5.0
+
+
+class PonderOllama(Ollama):
+    """LlamaIndex's Ollama LLM that also sends ``tool_name`` with each tool result.
+
+    LlamaIndex drops the tool's name from tool-role messages; Ollama's API takes it and chat
+    templates use it to tell the results of several calls apart.
+    """
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "PonderOllama"
+
+    def _convert_to_ollama_messages(self, messages: Sequence[ChatMessage]) -> dict[Any, Any]:
+        converted = cast(list[dict[str, Any]], super()._convert_to_ollama_messages(messages))
+        for message, out in zip(messages, converted, strict=True):
+            name = message.additional_kwargs.get("name")
+            if message.role == MessageRole.TOOL and name:
+                out["tool_name"] = str(name)
+        return cast(dict[Any, Any], converted)
+
+
+class OllamaBackend(Backend):
+    provider = "ollama"
+
+    def identity(self) -> dict[str, Any]:
+        return {"url": self.host}
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        host: str | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        context_window: int | None = None,
+        keep_alive: str | float | None = None,
+    ) -> None:
+        if not model:
+            raise ConfigError(
+                "ollama: needs a model name", fix="write it after the colon, e.g. ollama:qwen2.5"
+            )
+        self.model = model
+        self.host = host or ollama_host()
+        self.timeout = timeout
+        self._window_option = context_window
+        self._capabilities: Capabilities | None = None
+        self._llm = PonderOllama(
+            model=model,
+            base_url=self.host,
+            request_timeout=timeout,
+            context_window=context_window or DEFAULT_CONTEXT_WINDOW,
+            keep_alive=keep_alive,
+        )
+
+    @property
+    def llm(self) -> PonderOllama:
+        return self._llm
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the model can do, asked of the server on first use (assumes tools if it cannot tell)."""
+        if self._capabilities is None:
+            self._capabilities = self._probe()
+        return self._capabilities
+
+    @capabilities.setter
+    def capabilities(self, value: Capabilities) -> None:
+        self._capabilities = value
+
+    def stream(self, request: ModelRequest) -> Iterator[str | ModelReply]:
+        _ = self.capabilities  # probed once: sets the context window sent as num_ctx
+        _ = self._llm.client  # created once, so the per-request copies share its connections
+        llm = self._llm.model_copy(
+            update={"additional_kwargs": {**self._llm.additional_kwargs, **_options(request)}}
+        )
+        tools = [t.openai_schema() for t in request.tools] or None
+        guard = TextGuard(request)
+        last: ChatResponse | None = None
+        chunks = llm.stream_chat(list(request.messages), tools=tools)
+        try:
+            for chunk in translate_errors(chunks, self._translate):
+                last = chunk
+                if chunk.delta:
+                    shown, done = guard.feed(chunk.delta)
+                    if shown:
+                        yield shown
+                    if done:
+                        break
+        finally:
+            chunks.close()  # on an early stop this closes the HTTP stream: Ollama stops generating
+        yield from guard.rest()
+        yield self._reply(request, guard, None if guard.stopped else last)
+
+    def close(self) -> None:
+        client = self._llm._client
+        if client is not None:
+            client.close()
+
+    # -- one request -------------------------------------------------------------------------
+    def _reply(self, request: ModelRequest, guard: TextGuard, last: ChatResponse | None) -> ModelReply:
+        blocks = [b for b in last.message.blocks if isinstance(b, ToolCallBlock)] if last else []
+        # Ollama gives calls no ids; the loop needs one to pair each result with its call.
+        calls = [
+            NativeToolCall(
+                id=f"call_{uuid.uuid4().hex[:12]}", name=b.tool_name, arguments=parse_arguments(b.tool_kwargs)
+            )
+            for b in blocks
+        ]
+        raw: dict[str, Any] = dict(last.raw or {}) if last else {}
+        usage = estimate_usage(request.messages, request.tools, guard.text, calls)
+        if raw.get("eval_count") is not None:
+            # Ollama leaves prompt_eval_count out when the whole prompt came from its cache.
+            usage = Usage(
+                prompt_tokens=raw.get("prompt_eval_count") or usage.prompt_tokens,
+                completion_tokens=raw["eval_count"],
+            )
+        finish = (
+            "stop" if guard.stopped else ("tool_calls" if calls else str(raw.get("done_reason") or "stop"))
+        )
+        return ModelReply(
+            text=guard.text,
+            tool_calls=calls,
+            usage=usage,
+            finish_reason=finish,
+            message=assistant_message(
+                guard.text,
+                calls,
+                [dict(b.tool_kwargs) if isinstance(b.tool_kwargs, dict) else b.tool_kwargs for b in blocks],
+            ),
+        )
+
+    def _probe(self) -> Capabilities:
+        tools, trained = True, None
+        info = self._show()
+        if info is not None:
+            if info.capabilities is not None:
+                tools = "tools" in info.capabilities
+            elif info.template:
+                tools = ".Tools" in info.template
+            trained = _context_length(info.modelinfo or {})
+        window = self._window_option or min(DEFAULT_CONTEXT_WINDOW, trained or DEFAULT_CONTEXT_WINDOW)
+        self._llm.context_window = window
+        return Capabilities(native_tool_calls=tools, streaming_with_tools=tools, context_window=window)
+
+    def _show(self) -> Any:
+        import httpx
+        import ollama
+
+        try:
+            with ollama.Client(host=self.host, timeout=min(self.timeout, PROBE_TIMEOUT)) as client:
+                return client.show(self.model)
+        except (ollama.ResponseError, httpx.HTTPError, ConnectionError, ValueError):
+            return None  # not reachable or no such model: stream() says so, with the fix
+
+    # -- errors ------------------------------------------------------------------------------
+    def _translate(self, exc: Exception) -> BackendError | None:
+        import httpx
+        import ollama
+
+        if isinstance(exc, ollama.ResponseError):
+            message = redact(str(exc.error))  # the server's words: may echo a key
+            if exc.status_code == 404 or "not found" in message.lower():
+                return ModelNotFound(
+                    f"Ollama at {self.host} has no model '{self.model}'", fix=f"ollama pull {self.model}"
+                )
+            if "does not support tools" in message:
+                return BackendError(
+                    f"Ollama model '{self.model}' does not support tool calls",
+                    fix="pick a model with tools (e.g. `ollama pull qwen2.5`), or use the text protocol (--protocol text)",
+                )
+            return BackendError(
+                f"Ollama at {self.host} answered HTTP {exc.status_code}: {message}",
+                fix="check the Ollama server's log",
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return BackendUnavailable(
+                f"Ollama at {self.host} did not answer within {self.timeout:g}s",
+                fix="check that the server at OLLAMA_HOST is not overloaded, or allow more time with timeout=",
+            )
+        if isinstance(exc, (httpx.TransportError, ConnectionError)):
+            return BackendUnavailable(
+                f"Ollama is not reachable at {self.host}",
+                fix="start it with `ollama serve`, or set OLLAMA_HOST to where it runs",
+            )
+        if isinstance(exc, ValueError):  # JSONDecodeError, pydantic's ValidationError: not Ollama's API
+            return BackendError(
+                f"the server at {self.host} does not speak Ollama's API ({type(exc).__name__})",
+                fix="check that OLLAMA_HOST points at an Ollama server",
+            )
+        return None
+
+
+def _options(request: ModelRequest) -> dict[str, Any]:
+    """Ollama's per-request ``options`` (merged over the LLM's own by LlamaIndex)."""
+    options: dict[str, Any] = {"temperature": request.temperature}
+    stops = [s for s in request.stop if s]
+    if stops:
+        options["stop"] = stops
+    if request.max_tokens:
+        options["num_predict"] = request.max_tokens
+    if request.seed is not None:
+        options["seed"] = request.seed
+    return options
+
+
+def _context_length(model_info: Any) -> int | None:
+    for key, value in dict(model_info).items():
+        if key.endswith(".context_length") and isinstance(value, int):
+            return value
+    return None
