@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from ponder.backends.base import ModelRequest, guard_stream
+from ponder.backends.base import ModelRequest
 from ponder.redact import REDACTED, Redactor, env_secrets, redact, redact_data
+from tests.backends.test_text_guard import guard_stream
 
 KEY = "sk-planted-0123456789abcdefXYZ"
 
