@@ -175,6 +175,6 @@ def test_redirects_to_private_addresses_are_refused_at_every_hop(site: Site, oth
 def test_allowing_private_addresses_still_reaches_loopback(site: Site, monkeypatch: pytest.MonkeyPatch) -> None:
     site.page("/", "<p>local dev server</p>")
     monkeypatch.setenv("PONDER_FETCH_ALLOW_PRIVATE", "1")
-    tool = fetch_url_tools(ToolSettings.from_config(None))[0]
+    tool = fetch_url_tools(ToolSettings.configured())[0]
     assert tool.invoke({"url": f"http://localhost:{site.port}/"}).endswith("local dev server")
     assert tool.invoke({"url": f"http://2130706433:{site.port}/"}).endswith("local dev server")

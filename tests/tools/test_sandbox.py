@@ -185,8 +185,8 @@ def test_the_loop_shows_the_refusal_to_the_model_and_the_user(
 
 
 def test_the_sandbox_can_be_turned_off_and_on_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert ToolSettings.from_config(None).sandbox
+    assert ToolSettings.configured().sandbox
     monkeypatch.setenv("PONDER_SANDBOX", "off")
-    assert not ToolSettings.from_config(None).sandbox
+    assert not ToolSettings.configured().sandbox
     monkeypatch.setenv("PONDER_SANDBOX_NETWORK", "1")
-    assert ToolSettings.from_config(None).sandbox_network
+    assert ToolSettings.configured().sandbox_network
