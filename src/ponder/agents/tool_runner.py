@@ -1,4 +1,8 @@
-"""Run one tool call within its time limit; every failure becomes an observation."""
+"""Run one tool call within its time limit; every failure becomes an observation.
+
+What a tool returns comes from outside (a web page, a program's output, a server): secrets in
+it are redacted (``ponder.redact``) before the model, the user or a record sees it.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 
 from ponder import prompts
 from ponder.errors import MistakeKind
+from ponder.redact import redact, redact_data
 from ponder.tools.base import Tool
 
 
@@ -49,11 +54,11 @@ def run_tool(tool: Tool, arguments: dict[str, Any], timeout: float, prompts_dir:
         )
     if "error" in box:
         exc = box["error"]
-        message = str(exc) or type(exc).__name__
+        message = redact(str(exc)) or type(exc).__name__
         return ToolOutcome(
             prompts.render("tool_error", prompts_dir, name=tool.name, error=f"{type(exc).__name__}: {message}"),
             ok=False,
             error_kind=MistakeKind.TOOL_ERROR,
             seconds=seconds,
         )
-    return ToolOutcome(box.get("value"), ok=True, error_kind=None, seconds=seconds)
+    return ToolOutcome(redact_data(box.get("value")), ok=True, error_kind=None, seconds=seconds)
