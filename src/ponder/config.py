@@ -57,6 +57,18 @@ class KnowledgeConfig(BaseModel):
     exclude: list[str] = Field(default_factory=list)
 
 
+class ToolkitConfig(BaseModel):
+    """One ``[toolkits.NAME]`` table: the tools of a LlamaHub tool spec or of LangChain, built with arguments."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    from_: str = Field(alias="from", pattern=r"^(llamahub|langchain):[\w.]+:\w+$")
+    """``llamahub:package.module:ToolSpec`` or ``langchain:package.module:tool_or_class``."""
+    args: dict[str, Any] = Field(default_factory=dict)
+    needs_approval: bool = False
+    opt_in: bool = False
+    timeout: float | None = Field(None, gt=0)
+
+
 class PonderConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
     model: str | None = None
@@ -68,6 +80,7 @@ class PonderConfig(BaseModel):
     limits: LimitsConfig = Field(default_factory=LimitsConfig)
     local: LocalConfig = Field(default_factory=LocalConfig)
     mcp: dict[str, McpServerConfig] = Field(default_factory=dict)
+    toolkits: dict[str, ToolkitConfig] = Field(default_factory=dict)
     knowledge: dict[str, KnowledgeConfig] = Field(default_factory=dict)
     source: str | None = Field(None, exclude=True)
 

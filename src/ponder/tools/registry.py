@@ -64,7 +64,7 @@ class Registry:
 def load_registry(
     *, config: PonderConfig | None = None, settings: ToolSettings | None = None, mcp: bool = True
 ) -> Registry:
-    """Built-ins, then installed plugins (by package name), then MCP servers from the config."""
+    """Built-ins, then installed plugins (by package name), then MCP servers and toolkits from the config."""
     from ponder.tools.settings import ToolSettings
 
     settings = settings or ToolSettings.from_config(config)
@@ -73,7 +73,42 @@ def load_registry(
         _load_entry_point(registry, ep, source, settings)
     if mcp and config is not None and config.mcp:
         add_mcp_tools(registry, config=config, settings=settings)
+    if mcp and config is not None and config.toolkits:
+        add_toolkits(registry, config=config)
     return registry
+
+
+TOOLKIT_PREFIX = "toolkit:"
+
+
+def add_toolkits(registry: Registry, *, config: PonderConfig) -> None:
+    """The tools of every ``[toolkits.NAME]`` table (LlamaHub tool specs, LangChain tools), source ``toolkit:NAME``.
+
+    A toolkit that cannot be built becomes a warning, as a plugin or an MCP server would.
+    """
+    from ponder.errors import PonderError
+    from ponder.tools.interop import load_reference
+
+    for name, kit in config.toolkits.items():
+        source = f"{TOOLKIT_PREFIX}{name}"
+        try:
+            tools = load_reference(
+                kit.from_, args=kit.args, source=source, needs_approval=kit.needs_approval, opt_in=kit.opt_in, timeout=kit.timeout
+            )
+        except PonderError as exc:
+            registry.warnings.append(f"toolkit '{name}' ({kit.from_}) failed to load: {exc.message}; fix: {exc.fix}")
+            continue
+        for tool in tools:
+            registry.add(tool, origin=source)
+
+
+def add_reference(registry: Registry, reference: str) -> None:
+    """The tools a ``llamahub:...`` or ``langchain:...`` reference names, source the reference (errors raise)."""
+    from ponder.tools.interop import load_reference
+
+    for tool in load_reference(reference):
+        if registry.tools.get(tool.name) is not tool:
+            registry.add(tool, origin=reference)
 
 
 def add_mcp_tools(registry: Registry, *, config: PonderConfig, settings: ToolSettings) -> None:
@@ -148,7 +183,7 @@ def _call_factory(factory: Any, settings: ToolSettings) -> Any:
 def _as_plugin_tool(item: Any) -> Tool:
     if isinstance(item, Tool):
         return item
-    if callable(item):
+    if callable(item) or hasattr(item, "metadata"):  # a function, or a LlamaIndex or LangChain tool
         return as_tool(item)
     raise TypeError(f"expected a Tool, a list of Tools or a function returning them, got {type(item).__name__}")
 

@@ -5,8 +5,10 @@ plugins that do not ask to be opt-in, and the tools of configured MCP servers). 
 reach outside the process (``python``, ``shell``, ``fetch_url``, ``web_search``,
 ``read_file``, ``list_files``) are opt-in: they are given only when named.
 
-A name is a tool's name, ``default`` (the default set), or ``mcp:<server>`` (every tool of
-that MCP server). MCP servers are started only when the selection may need them.
+A name is a tool's name, ``default`` (the default set), ``mcp:<server>`` (every tool of
+that MCP server), ``toolkit:<name>`` (every tool of a ``[toolkits.NAME]`` table), or a reference
+``llamahub:package.module:ToolSpec`` / ``langchain:package.module:tool`` (every tool it names,
+imported on the spot). MCP servers and toolkits are built only when the selection may need them.
 """
 
 from __future__ import annotations
@@ -43,15 +45,26 @@ def resolve_tools(
     names: Sequence[str] | None, *, config: PonderConfig | None = None, settings: ToolSettings | None = None
 ) -> Selection:
     """Like ``select_tools``, also returning the plugin and MCP warnings for the CLI to show."""
-    from ponder.tools.registry import add_mcp_tools, load_registry
+    from ponder.tools.interop import is_reference
+    from ponder.tools.registry import add_mcp_tools, add_reference, add_toolkits, load_registry
     from ponder.tools.settings import ToolSettings
 
     settings = settings or ToolSettings.from_config(config)
     wanted = _clean(names)
     registry = load_registry(config=config, settings=settings, mcp=False)
-    if config is not None and config.mcp and _may_need_mcp(wanted, registry):
-        add_mcp_tools(registry, config=config, settings=settings)
+    if config is not None and (config.mcp or config.toolkits) and _may_need_mcp(wanted, registry):
+        if config.mcp:
+            add_mcp_tools(registry, config=config, settings=settings)
+        if config.toolkits:
+            add_toolkits(registry, config=config)
+    for name in wanted or []:
+        if is_reference(name):
+            add_reference(registry, name)
     return Selection(tools=pick(wanted, registry), warnings=list(registry.warnings))
+
+
+SOURCE_PREFIXES = ("mcp:", "toolkit:", "llamahub:", "langchain:")
+"""A name with one of these prefixes selects every tool from that source."""
 
 
 def pick(wanted: list[str] | None, registry: Registry) -> list[Tool]:
@@ -61,7 +74,7 @@ def pick(wanted: list[str] | None, registry: Registry) -> list[Tool]:
     for name in wanted if wanted is not None else [DEFAULT]:
         if name == DEFAULT:
             chosen.update((t.name, t) for t in registry.tools.values() if not t.opt_in)
-        elif name.startswith("mcp:"):
+        elif name.startswith(SOURCE_PREFIXES):
             matches = [t for t in registry.tools.values() if t.source == name]
             if not matches:
                 unknown.append(name)
@@ -80,11 +93,10 @@ def pick(wanted: list[str] | None, registry: Registry) -> list[Tool]:
 
 def enabled_names(wanted: Sequence[str] | None, registry: Registry) -> set[str]:
     """Names that ``wanted`` would enable; unknown names are ignored (for listings)."""
-    known = [n for n in (_clean(wanted) or [DEFAULT]) if n in registry.tools or n == DEFAULT or n.startswith("mcp:")]
-    try:
-        return {t.name for t in pick(known, registry)}
-    except ConfigError:  # an mcp:<server> that failed to start
-        return {t.name for t in pick([n for n in known if not n.startswith("mcp:")], registry)}
+    sources = {t.source for t in registry.tools.values()}
+    # an mcp:<server> that failed to start, or a toolkit that failed to load, enables nothing
+    known = [n for n in (_clean(wanted) or [DEFAULT]) if n in registry.tools or n == DEFAULT or n in sources]
+    return {t.name for t in pick(known, registry)}
 
 
 def _clean(names: Sequence[str] | None) -> list[str] | None:
@@ -96,4 +108,4 @@ def _clean(names: Sequence[str] | None) -> list[str] | None:
 def _may_need_mcp(wanted: list[str] | None, registry: Registry) -> bool:
     if wanted is None:
         return True
-    return any(n == DEFAULT or n.startswith("mcp:") or n not in registry.tools for n in wanted)
+    return any(n == DEFAULT or n.startswith(("mcp:", "toolkit:")) or n not in registry.tools for n in wanted)
