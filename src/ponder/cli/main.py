@@ -19,6 +19,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "models": ("ponder.cli.models", "list the model backends and whether each is usable now"),
     "tools": ("ponder.cli.tools", "list the tools, where they come from and whether they are enabled"),
     "index": ("ponder.cli.index", "index documents for the knowledge tools and chat mode"),
+    "export": ("ponder.cli.export", "export fine-tuning data from eval records, batch results and chat sessions"),
 }
 
 EXIT_CODES = """exit codes:
