@@ -65,6 +65,3 @@ def turn_messages(task: str, calls: Sequence[Call], answer: str, thoughts: dict[
     messages.append({"role": "assistant", "content": answer})
     return messages
 
-
-def count_calls(messages: Sequence[dict[str, Any]]) -> int:
-    return sum(len(m.get("tool_calls") or []) for m in messages)

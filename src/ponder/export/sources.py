@@ -18,7 +18,7 @@ never reached a tool, so it teaches nothing worth keeping.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
 SKIPPED_KINDS = frozenset({"parse", "unknown_tool", "repeated", "refused"})
 SESSION_PREFIX = "session:"
-ToolResolver = Callable[[Iterable[str]], list["Tool"]]
 
 
 def read_sources(sources: Sequence[str], *, tools: Sequence[str] | None = None, system_prompt: str | None = None) -> list[Conversation]:

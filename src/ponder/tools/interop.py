@@ -317,7 +317,7 @@ def _build(
 
 def _instantiate(target: Any, args: dict[str, Any]) -> Any:
     """A class is instantiated with ``args``; a plain function builds the tools; anything else is used as it is."""
-    if isinstance(target, type) or (inspect.isfunction(target) and not is_langchain_tool(target)):
+    if isinstance(target, type) or inspect.isfunction(target):
         return target(**args)
     if args:
         raise ConfigError(
