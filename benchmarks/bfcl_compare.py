@@ -11,8 +11,8 @@ made them.
 Ponder and ``ReActAgent`` run on the one loaded model (``backend.llm`` for ReAct: a plain LLM with
 the GGUF's own chat template). ``FunctionAgent`` needs a function-calling LLM, which an in-process
 GGUF is not: on ``local:`` the script starts llama.cpp's OpenAI server on the same GGUF with
-``--chat_format chatml-function-calling`` on 127.0.0.1 (``benchmarks/llama_server.py``, a copy of
-the tests' helper), gives ``FunctionAgent`` the ``openai:`` backend's ``OpenAILike`` pointed at it
+``--chat_format chatml-function-calling`` on 127.0.0.1 (``ponder.testing.llama_server``, the
+tests' helper too), gives ``FunctionAgent`` the ``openai:`` backend's ``OpenAILike`` pointed at it
 (which sends ``content: ""`` where LlamaIndex sends ``null``: that server refuses ``null``), and
 stops the server at the end. That is how DESIGN.md measured the stock ``FunctionAgent``.
 
@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 
 from ponder.backends.base import Backend
-from ponder.backends.tool_listing import TOOL_LISTINGS
+from ponder.backends.local.tool_listing import TOOL_LISTINGS
 from ponder.evals.bfcl import BfclCall, BfclCase, grade, load_cases, tools_for
 
 AGENTS = ("ponder", "react", "function")
@@ -255,11 +255,11 @@ def serve_function_calling(backend: Backend) -> Any:
     None when ``FunctionAgent`` can run on ``backend`` itself (its LLM calls functions: ``openai:``,
     ``ollama:``) or when there is no GGUF to serve (each case then records FunctionAgent's crash).
     """
-    from ponder.backends.local import LocalBackend
+    from ponder.backends.local.backend import LocalBackend
 
     if backend.llm.metadata.is_function_calling_model or not isinstance(backend, LocalBackend):
         return None
-    from ponder.backends.local_files import resolve_model_path
+    from ponder.backends.local.files import resolve_model_path
 
     gguf = resolve_model_path(backend.model)
     server = _llama_server_module().LlamaServer(
@@ -274,7 +274,7 @@ def served_backend(server: Any, *, timeout: float) -> Backend:
     Each case runs in its own event loop (``asyncio.run``), and httpx's async connections cannot
     outlive the loop that opened them: a shared client fails the next case with a connection error.
     """
-    from ponder.backends.openai_backend import PLACEHOLDER_KEY, create
+    from ponder.backends.openai.backend import PLACEHOLDER_KEY, create
 
     return create(
         server.alias, base_url=server.base_url, api_key=PLACEHOLDER_KEY, max_retries=0, timeout=timeout
@@ -282,7 +282,7 @@ def served_backend(server: Any, *, timeout: float) -> Backend:
 
 
 def _llama_server_module() -> Any:
-    from ponder.backends import llama_server
+    from ponder.testing import llama_server
 
     return llama_server
 

@@ -73,7 +73,7 @@ def batch_results(tmp_path: Path) -> Path:
 
 def save_session(name: str, backend: ScriptedBackend, questions: list[str]) -> str:
     """A chat session as the REPL saves it, after a real multi-turn chat."""
-    from ponder.cli.repl.sessions import SessionFile, Turn, dump_messages, save
+    from ponder.sessions import SessionFile, Turn, dump_messages, save
 
     agent = Agent(backend, tools=[calculator])
     turns = []

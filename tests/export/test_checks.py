@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ponder.backends.local_files import local_model_installed
+from ponder.backends.local.files import local_model_installed
 from ponder.export.checks import RecordInvalid, check_openai_types, check_template
 from ponder.export.formats import to_openai, to_trl
 from ponder.export.sources import read_sources

@@ -58,7 +58,7 @@ def test_a_file_that_is_not_a_ponder_log_is_refused(tmp_path: Path) -> None:
 def test_the_cli_writes_trl_files_checked_against_the_embedded_models_template(
     eval_log: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from ponder.backends.local_files import local_model_installed
+    from ponder.backends.local.files import local_model_installed
 
     if not local_model_installed():
         pytest.skip("the embedded model is not installed")
@@ -81,3 +81,17 @@ def test_the_cli_says_what_was_dropped_by_a_check(tmp_path: Path, capsys: pytest
     assert code == 1  # nothing written
     assert "read 1 records; dropped 1 failed a check" in printed.out
     assert "warning: dropped tasks.results.jsonl/1: the answer is empty" in printed.err
+
+
+def test_a_conversation_case_is_dropped_because_its_log_keeps_only_the_last_answer(tmp_path: Path) -> None:
+    from ponder.backends.scripted import ScriptedBackend
+    from ponder.evals import evaluate
+    from ponder.evals.loading import load_suite_file
+
+    suite = tmp_path / "chat.yaml"
+    suite.write_text("name: chat\ncases:\n  - id: name\n    input: I am Ada.\n    turns: [\"What is my name?\"]\n    expected: Ada\n")
+    log = tmp_path / "chat.jsonl"
+    evaluate(load_suite_file(suite), model=ScriptedBackend(["Hello Ada.", "Ada."]), cache_dir=None, out=log)
+    report = export_finetune([str(log)], tmp_path / "out", validation=0)
+    assert (report.read, report.train) == (1, 0)
+    assert dict(report.dropped) == {"a conversation case (its log keeps only the last answer)": 1}

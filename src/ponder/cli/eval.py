@@ -1,8 +1,6 @@
 """``ponder eval``: run a suite, report it, gate CI on it; ``ponder eval compare A B``.
 
-Exit codes (main.EXIT_CODES): 10 some runs errored, 11 score below --min-score,
-12 significant regression against --baseline. When several apply, errors win (a run with
-errors measured less than it should, so its score says little either way), then 11, then 12.
+Exit codes: ``Verdict.exit_code`` (``ponder.evals.gate``) picks among ``ponder.errors.ExitCode``.
 """
 
 from __future__ import annotations
@@ -18,12 +16,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from ponder.backends.base import Backend
     from ponder.evals.compare import Comparison
     from ponder.evals.gate import Verdict
     from ponder.evals.report import Report
     from ponder.evals.suite import Suite
-
-EXIT_ERRORS, EXIT_BELOW_MIN, EXIT_REGRESSION = 10, 11, 12
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -144,53 +141,28 @@ def _run(args: argparse.Namespace) -> int:
 
             render_comparison(target, comparison)
         console.print(f"[dim]log: {out}[/]")
-    return exit_code(verdict)
-
-
-def exit_code(verdict: Verdict) -> int:
-    if verdict.errors:
-        return EXIT_ERRORS
-    if verdict.below_min:
-        return EXIT_BELOW_MIN
-    if verdict.regression:
-        return EXIT_REGRESSION
-    return 0
+    return int(verdict.exit_code)
 
 
 def _overrides(suite: Suite, args: argparse.Namespace) -> Suite:
-    limits = suite.limits
-    if args.max_steps:
-        limits = replace(limits, max_steps=args.max_steps)
-    if args.timeout:
-        limits = replace(limits, run_timeout=args.timeout)
-    return replace(
-        suite,
-        limits=limits,
-        temperature=suite.temperature if args.temperature is None else args.temperature,
-        seed=suite.seed if args.seed is None else args.seed,
+    """The suite's agent with the flags written over it (flags not given change nothing)."""
+    agent = suite.agent.merged(
+        limits={"max_steps": args.max_steps, "run_timeout": args.timeout},
+        temperature=args.temperature,
+        seed=args.seed,
     )
+    return replace(suite, agent=agent)
 
 
-def _backend(suite: Suite, args: argparse.Namespace, console: Console):  # type: ignore[no-untyped-def]
-    from ponder.backends.base import Backend
-    from ponder.backends.registry import resolve_backend
-    from ponder.backends.selection import select_model
-    from ponder.cli.common import backend_options
-    from ponder.config import load_config
+def _backend(suite: Suite, args: argparse.Namespace, console: Console) -> Backend:
+    from ponder.evals.api import choose_model, resolve_model
 
-    if args.model is None and isinstance(suite.model, Backend):
-        return suite.model
-    config = load_config()
-    if args.model:
-        spec, reason = args.model, "--model"
-    elif isinstance(suite.model, str):
-        spec, reason = suite.model, f"the suite's model ({suite.source})"
-    else:
-        selection = select_model(None, config.model, config.source)
-        spec, reason = selection.spec, selection.reason
-    if reason != "--model":
-        console.print(f"[dim]model: {spec} ({reason})[/]", highlight=False)
-    return resolve_backend(spec, **backend_options(spec, config))
+    if args.model is None and suite.backend is not None:
+        return suite.backend
+    choice = choose_model(suite, args.model)
+    if choice.reason != "--model":
+        console.print(f"[dim]model: {choice.spec} ({choice.reason})[/]", highlight=False)
+    return resolve_model(suite, choice.spec)
 
 
 def _split(text: str | None) -> list[str] | None:
@@ -272,4 +244,6 @@ def _compare(args: argparse.Namespace) -> int:
     if not args.quiet:
         render_comparison(_console(stderr="-" in (args.json, args.markdown)), comparison)
     gated = args.max_regression is not None and comparison.regressed(args.max_regression)
-    return EXIT_REGRESSION if gated else 0
+    from ponder.errors import ExitCode
+
+    return int(ExitCode.EVAL_REGRESSION if gated else ExitCode.OK)

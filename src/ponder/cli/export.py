@@ -35,7 +35,7 @@ def handle(args: argparse.Namespace) -> int:
     if args.no_template_check:
         template = None
     elif args.template:
-        from ponder.backends.local_files import check_gguf
+        from ponder.backends.local.files import check_gguf
 
         template = ChatTemplate.from_gguf(check_gguf(args.template))
     else:

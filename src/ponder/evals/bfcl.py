@@ -363,6 +363,7 @@ def load_suite(name: str) -> Suite:
     reports give accuracy per category.
     """
     from ponder.agents.limits import Limits
+    from ponder.agents.spec import AgentSpec
     from ponder.evals.suite import Case, Suite
 
     listed, _, count = name.partition(":")
@@ -393,7 +394,7 @@ def load_suite(name: str) -> Suite:
                 )
             )
     return Suite(
-        name=f"bfcl:{name}", cases=cases, limits=Limits(max_steps=4, run_timeout=120.0), source=f"bfcl:{name}"
+        name=f"bfcl:{name}", cases=cases, agent=AgentSpec(tools=[], limits=Limits(max_steps=4, run_timeout=120.0)), source=f"bfcl:{name}"
     )
 
 

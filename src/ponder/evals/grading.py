@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 if TYPE_CHECKING:
-    from ponder.agents.result import RunResult, ToolCallRecord, UsageTotals
+    from ponder.agents.result import RunResult, ToolCallRecord
     from ponder.backends.base import Backend
     from ponder.evals.suite import Case
+    from ponder.usage import Usage
 
 JudgeProvider = Callable[[str | None], "Backend"]
 """Returns the judge backend for a model spec (``None``: the run's own model or ``--judge-model``)."""
@@ -88,7 +89,7 @@ class GradeContext:
         return self.result.seconds
 
     @property
-    def usage(self) -> UsageTotals:
+    def usage(self) -> Usage:
         return self.result.usage
 
     @property

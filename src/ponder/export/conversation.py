@@ -38,6 +38,8 @@ class Conversation:
     steps: int = 0
     notes: list[str] = field(default_factory=list)
     """What the source did not record, so the example is an approximation of what the model saw."""
+    unusable: str | None = None
+    """Why this run cannot become an example (it is counted as dropped, with this reason)."""
 
 
 def turn_messages(task: str, calls: Sequence[Call], answer: str, thoughts: dict[int, str] | None = None, *, first_id: int = 1) -> list[dict[str, Any]]:

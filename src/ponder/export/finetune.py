@@ -98,6 +98,8 @@ def export_finetune(
 
 
 def _filtered(conversation: Conversation, *, passing_only: bool, max_steps: int | None) -> str | None:
+    if conversation.unusable:
+        return conversation.unusable
     if passing_only and conversation.passed is not True:
         return "not passing"
     if max_steps is not None and conversation.steps > max_steps:

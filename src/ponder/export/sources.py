@@ -89,6 +89,9 @@ def from_eval_log(path: Path, lines: list[dict[str, Any]], *, tools: Sequence[st
         if record.status in ("skipped", "error") or record.answer is None:
             continue
         case = next((c for c in suite.cases if c.id == record.case), None) if suite else None
+        if case is not None and case.turns:
+            conversations.append(_unusable(f"{manifest.get('suite', path.stem)}/{record.key}", path, "a conversation case (its log keeps only the last answer)"))
+            continue
         offered, prompt = _case_setup(suite, case)
         calls = [Call(c.name, c.arguments, c.output, c.ok) for c in record.tool_calls if c.name]
         notes = ["tool outputs cut to 500 characters", "the model's text before each call is not recorded"]
@@ -122,15 +125,26 @@ def _suite(source: Any) -> Any:
 
 
 def _case_setup(suite: Any, case: Any) -> tuple[list[Tool] | None, str | None]:
+    """The tools and system prompt the runner gave this case (``EvalRunner.job_spec``'s rules)."""
     if suite is None:
         return None, None
-    offered = list(case.tools if case is not None and case.tools is not None else suite.tools)
+    from ponder.errors import PonderError
+
+    spec = suite.agent
+    try:
+        if case is not None and case.tools is not None:
+            offered = list(case.tools)
+        elif case is not None and case.tool_names is not None:
+            offered = spec.merged(tools=case.tool_names).resolve_tools()
+        else:
+            offered = [*spec.resolve_tools(), *suite.tools]
+    except PonderError:  # a tool that is not installed here any more: fall back to the tools called
+        return None, (case.system_prompt if case is not None else None) or spec.system_prompt
     if suite.knowledge:
         from ponder.evals.sources import knowledge_tools
 
         offered += knowledge_tools(suite.knowledge) or []
-    prompt = (case.system_prompt if case is not None else None) or suite.system_prompt
-    return offered, prompt
+    return offered, (case.system_prompt if case is not None else None) or spec.system_prompt
 
 
 # -- batch results ---------------------------------------------------------------------------------
@@ -167,12 +181,8 @@ def from_batch_results(path: Path, lines: list[dict[str, Any]], *, tools: Sequen
 
 # -- chat sessions -----------------------------------------------------------------------------------
 def load_session(name_or_path: str) -> Any:
-    """The one place the export reads a chat session (a ``SessionFile``), by name or file path.
-
-    Session persistence lives in the CLI today (``ponder.cli.repl.sessions``); when it moves into
-    the library, only this function changes.
-    """
-    from ponder.cli.repl import sessions
+    """The one place the export reads a chat session (a ``ponder.sessions.SessionFile``), by name or file path."""
+    from ponder import sessions
 
     path = Path(name_or_path)
     return sessions.read(path) if path.suffix == ".json" and path.is_file() else sessions.load(name_or_path)
@@ -272,7 +282,7 @@ def _resolve(names: Iterable[str] | None) -> list[Tool]:
     from ponder.tools.registry import load_registry
     from ponder.tools.selection import pick
 
-    registry = load_registry(mcp=False)
+    registry = load_registry()
     wanted = [n for n in (names if names is not None else ["default"]) if n in registry.tools or n == "default"]
     return pick(wanted, registry)
 
@@ -288,6 +298,10 @@ def _offered(names: Sequence[str] | None, offered: list[Tool] | None, calls: Seq
 def _known(calls: Sequence[Call], tools: Sequence[Tool]) -> list[Call]:
     names = {t.name for t in tools}
     return [c for c in calls if c.name in names]
+
+
+def _unusable(conversation_id: str, path: Path, reason: str) -> Conversation:
+    return Conversation(id=conversation_id, source=str(path), messages=[], tools=[], unusable=reason)
 
 
 def _with_system(prompt: str | None, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

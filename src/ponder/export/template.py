@@ -57,7 +57,7 @@ class ChatTemplate:
 
 def embedded_model_template() -> ChatTemplate:
     """The chat template of Ponder's embedded model (``local:qwen2.5-coder-1.5b``), assembling the model file if needed."""
-    from ponder.backends.local_files import ensure_model_file, rich_progress
+    from ponder.backends.local.files import ensure_model_file, rich_progress
 
     with rich_progress() as progress:
         path = ensure_model_file(progress=progress)

@@ -67,7 +67,7 @@ def installed() -> bool:
 
 
 def model_dir() -> Path:
-    from ponder.backends.local_files import cache_dir
+    from ponder.backends.local.files import cache_dir
 
     return cache_dir() / "embeddings" / FOLDER
 

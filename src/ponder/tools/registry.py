@@ -15,6 +15,7 @@ a warning and skipped: a broken plugin never stops Ponder.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ from ponder.tools.base import Tool, as_tool
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
 
-    from ponder.config import PonderConfig
+    from ponder.config import McpServerConfig, ToolkitConfig
     from ponder.tools.settings import ToolSettings
 
 GROUP = "ponder.tools"
@@ -62,26 +63,29 @@ class Registry:
 
 
 def load_registry(
-    *, config: PonderConfig | None = None, settings: ToolSettings | None = None, mcp: bool = True
+    *,
+    settings: ToolSettings | None = None,
+    mcp_servers: Mapping[str, McpServerConfig] | None = None,
+    toolkits: Mapping[str, ToolkitConfig] | None = None,
 ) -> Registry:
-    """Built-ins, then installed plugins (by package name), then MCP servers and toolkits from the config."""
+    """Built-ins, then installed plugins (by package name), then the tools of ``mcp_servers`` and ``toolkits``."""
     from ponder.tools.settings import ToolSettings
 
-    settings = settings or ToolSettings.from_config(config)
+    settings = settings or ToolSettings.configured()
     registry = Registry()
     for ep, source in _entry_points():
         _load_entry_point(registry, ep, source, settings)
-    if mcp and config is not None and config.mcp:
-        add_mcp_tools(registry, config=config, settings=settings)
-    if mcp and config is not None and config.toolkits:
-        add_toolkits(registry, config=config)
+    if mcp_servers:
+        add_mcp_tools(registry, servers=mcp_servers, settings=settings)
+    if toolkits:
+        add_toolkits(registry, toolkits=toolkits)
     return registry
 
 
 TOOLKIT_PREFIX = "toolkit:"
 
 
-def add_toolkits(registry: Registry, *, config: PonderConfig) -> None:
+def add_toolkits(registry: Registry, *, toolkits: Mapping[str, ToolkitConfig]) -> None:
     """The tools of every ``[toolkits.NAME]`` table (LlamaHub tool specs, LangChain tools), source ``toolkit:NAME``.
 
     A toolkit that cannot be built becomes a warning, as a plugin or an MCP server would.
@@ -89,7 +93,7 @@ def add_toolkits(registry: Registry, *, config: PonderConfig) -> None:
     from ponder.errors import PonderError
     from ponder.tools.interop import load_reference
 
-    for name, kit in config.toolkits.items():
+    for name, kit in toolkits.items():
         source = f"{TOOLKIT_PREFIX}{name}"
         try:
             tools = load_reference(
@@ -111,11 +115,11 @@ def add_reference(registry: Registry, reference: str) -> None:
             registry.add(tool, origin=reference)
 
 
-def add_mcp_tools(registry: Registry, *, config: PonderConfig, settings: ToolSettings) -> None:
-    """Connect to the MCP servers in the config (once per process) and add their tools."""
+def add_mcp_tools(registry: Registry, *, servers: Mapping[str, McpServerConfig], settings: ToolSettings) -> None:
+    """Connect to ``servers`` (once per process) and add their tools."""
     from ponder.tools.mcp import mcp_tools
 
-    tools, warnings = mcp_tools(config.mcp, timeout=settings.mcp_timeout)
+    tools, warnings = mcp_tools(servers, timeout=settings.mcp_timeout)
     registry.warnings.extend(warnings)
     for tool in tools:
         if tool.name in registry.tools:  # keep both: the server's copy is renamed "<server>_<tool>"
@@ -123,9 +127,9 @@ def add_mcp_tools(registry: Registry, *, config: PonderConfig, settings: ToolSet
         registry.add(tool, origin=tool.source)
 
 
-def available_tools(*, config: PonderConfig | None = None) -> dict[str, Tool]:
+def available_tools(*, settings: ToolSettings | None = None) -> dict[str, Tool]:
     """Every tool by name (enabled or not); ``load_registry`` also gives the load warnings."""
-    return load_registry(config=config).tools
+    return load_registry(settings=settings).tools
 
 
 # -- entry points ------------------------------------------------------------------------------

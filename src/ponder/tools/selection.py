@@ -13,14 +13,14 @@ imported on the spot). MCP servers and toolkits are built only when the selectio
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ponder.errors import ConfigError
 
 if TYPE_CHECKING:
-    from ponder.config import PonderConfig
+    from ponder.config import McpServerConfig, ToolkitConfig
     from ponder.tools.base import Tool
     from ponder.tools.registry import Registry
     from ponder.tools.settings import ToolSettings
@@ -31,36 +31,52 @@ DEFAULT_TOOLS = ("calculator",)
 
 
 @dataclass
-class Selection:
+class ToolSelection:
+    """The tools a list of names selects, and what went wrong loading plugins or MCP servers."""
+
     tools: list[Tool] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
-def select_tools(names: Sequence[str] | None, *, config: PonderConfig | None = None) -> list[Tool]:
+def select_tools(
+    names: Sequence[str] | None,
+    *,
+    settings: ToolSettings | None = None,
+    mcp_servers: Mapping[str, McpServerConfig] | None = None,
+    toolkits: Mapping[str, ToolkitConfig] | None = None,
+) -> list[Tool]:
     """Tools by name from the registry; None means the default safe set."""
-    return resolve_tools(names, config=config).tools
+    return resolve_tools(names, settings=settings, mcp_servers=mcp_servers, toolkits=toolkits).tools
 
 
 def resolve_tools(
-    names: Sequence[str] | None, *, config: PonderConfig | None = None, settings: ToolSettings | None = None
-) -> Selection:
-    """Like ``select_tools``, also returning the plugin and MCP warnings for the CLI to show."""
+    names: Sequence[str] | None,
+    *,
+    settings: ToolSettings | None = None,
+    mcp_servers: Mapping[str, McpServerConfig] | None = None,
+    toolkits: Mapping[str, ToolkitConfig] | None = None,
+) -> ToolSelection:
+    """Like ``select_tools``, also returning the plugin, MCP and toolkit warnings for the CLI to show.
+
+    ``llamahub:...`` and ``langchain:...`` references among ``names`` are imported here; one that
+    cannot be raises (it was asked for by name), while a configured toolkit that fails is a warning.
+    """
     from ponder.tools.interop import is_reference
     from ponder.tools.registry import add_mcp_tools, add_reference, add_toolkits, load_registry
     from ponder.tools.settings import ToolSettings
 
-    settings = settings or ToolSettings.from_config(config)
+    settings = settings or ToolSettings.configured()
     wanted = _clean(names)
-    registry = load_registry(config=config, settings=settings, mcp=False)
-    if config is not None and (config.mcp or config.toolkits) and _may_need_mcp(wanted, registry):
-        if config.mcp:
-            add_mcp_tools(registry, config=config, settings=settings)
-        if config.toolkits:
-            add_toolkits(registry, config=config)
+    registry = load_registry(settings=settings)
+    if (mcp_servers or toolkits) and _may_need_mcp(wanted, registry):
+        if mcp_servers:
+            add_mcp_tools(registry, servers=mcp_servers, settings=settings)
+        if toolkits:
+            add_toolkits(registry, toolkits=toolkits)
     for name in wanted or []:
         if is_reference(name):
             add_reference(registry, name)
-    return Selection(tools=pick(wanted, registry), warnings=list(registry.warnings))
+    return ToolSelection(tools=pick(wanted, registry), warnings=list(registry.warnings))
 
 
 SOURCE_PREFIXES = ("mcp:", "toolkit:", "llamahub:", "langchain:")

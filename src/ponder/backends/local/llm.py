@@ -25,7 +25,7 @@ from pydantic import PrivateAttr
 from ponder.backends.base import ModelReply, ModelRequest
 
 if TYPE_CHECKING:
-    from ponder.backends.local import LocalBackend
+    from ponder.backends.local.backend import LocalBackend
 
 
 class LocalLlamaLLM(CustomLLM):
