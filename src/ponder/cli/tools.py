@@ -22,7 +22,7 @@ def handle(args: argparse.Namespace) -> int:
     from ponder.agents.spec import AgentSpec
     from ponder.config import load_config
     from ponder.errors import PonderError
-    from ponder.tools.interop import is_reference
+    from ponder.tools.references import is_reference
     from ponder.tools.registry import add_reference, load_registry
     from ponder.tools.selection import enabled_names
 

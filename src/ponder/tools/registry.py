@@ -91,7 +91,7 @@ def add_toolkits(registry: Registry, *, toolkits: Mapping[str, ToolkitConfig]) -
     A toolkit that cannot be built becomes a warning, as a plugin or an MCP server would.
     """
     from ponder.errors import PonderError
-    from ponder.tools.interop import load_reference
+    from ponder.tools.references import load_reference
 
     for name, kit in toolkits.items():
         source = f"{TOOLKIT_PREFIX}{name}"
@@ -108,7 +108,7 @@ def add_toolkits(registry: Registry, *, toolkits: Mapping[str, ToolkitConfig]) -
 
 def add_reference(registry: Registry, reference: str) -> None:
     """The tools a ``llamahub:...`` or ``langchain:...`` reference names, source the reference (errors raise)."""
-    from ponder.tools.interop import load_reference
+    from ponder.tools.references import load_reference
 
     for tool in load_reference(reference):
         if registry.tools.get(tool.name) is not tool:

@@ -61,7 +61,7 @@ def resolve_tools(
     ``llamahub:...`` and ``langchain:...`` references among ``names`` are imported here; one that
     cannot be raises (it was asked for by name), while a configured toolkit that fails is a warning.
     """
-    from ponder.tools.interop import is_reference
+    from ponder.tools.references import is_reference
     from ponder.tools.registry import add_mcp_tools, add_reference, add_toolkits, load_registry
     from ponder.tools.settings import ToolSettings
 
