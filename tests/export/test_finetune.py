@@ -95,3 +95,21 @@ def test_a_conversation_case_is_dropped_because_its_log_keeps_only_the_last_answ
     report = export_finetune([str(log)], tmp_path / "out", validation=0)
     assert (report.read, report.train) == (1, 0)
     assert dict(report.dropped) == {"a conversation case (its log keeps only the last answer)": 1}
+
+
+def test_errored_and_skipped_cases_are_counted_as_dropped(tmp_path: Path) -> None:
+    from ponder.backends.scripted import Scripted, ScriptedBackend
+    from ponder.evals import evaluate
+    from ponder.evals.loading import load_suite_file
+
+    suite = tmp_path / "mixed.yaml"
+    suite.write_text(
+        "name: mixed\ncases:\n  - id: ok\n    input: Say hi.\n    expected: hi\n"
+        "  - id: down\n    input: Say bye.\n    expected: bye\n"
+        "  - id: later\n    input: Later.\n    skip: not ready\n"
+    )
+    log = tmp_path / "mixed.jsonl"
+    evaluate(load_suite_file(suite), model=ScriptedBackend(["hi", Scripted(fail="the server is down")]), cache_dir=None, out=log, concurrency=1)
+    report = export_finetune([str(log)], tmp_path / "out", validation=0)
+    assert (report.read, report.train) == (3, 1)
+    assert dict(report.dropped) == {"errored": 1, "skipped": 1}

@@ -88,11 +88,14 @@ def from_eval_log(path: Path, lines: list[dict[str, Any]], *, tools: Sequence[st
             records[record.key] = record  # a rerun of an errored case supersedes it
     conversations = []
     for record in records.values():
+        conversation_id = f"{manifest.get('suite', path.stem)}/{record.key}"
         if record.status in ("skipped", "error") or record.answer is None:
+            why = {"skipped": "skipped", "error": "errored"}.get(record.status, "no answer")
+            conversations.append(_unusable(conversation_id, path, why))
             continue
         case = next((c for c in suite.cases if c.id == record.case), None) if suite else None
         if case is not None and case.turns:
-            conversations.append(_unusable(f"{manifest.get('suite', path.stem)}/{record.key}", path, "a conversation case (its log keeps only the last answer)"))
+            conversations.append(_unusable(conversation_id, path, "a conversation case (its log keeps only the last answer)"))
             continue
         offered, prompt = _case_setup(suite, case)
         calls = [Call(c.name, c.arguments, c.output, c.ok) for c in record.tool_calls if c.name]
@@ -102,7 +105,7 @@ def from_eval_log(path: Path, lines: list[dict[str, Any]], *, tools: Sequence[st
         tool_list = _offered(tools, offered, calls)
         conversations.append(
             Conversation(
-                id=f"{manifest.get('suite', path.stem)}/{record.key}",
+                id=conversation_id,
                 source=str(path),
                 messages=with_system(system_prompt or prompt, turn_messages(record.input, _known(calls, tool_list), record.answer)),
                 tools=[t.openai_schema() for t in tool_list],
