@@ -113,3 +113,23 @@ def test_errored_and_skipped_cases_are_counted_as_dropped(tmp_path: Path) -> Non
     report = export_finetune([str(log)], tmp_path / "out", validation=0)
     assert (report.read, report.train) == (3, 1)
     assert dict(report.dropped) == {"errored": 1, "skipped": 1}
+
+
+def test_a_note_says_when_the_default_system_prompt_changed_since_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ponder.backends.scripted import ScriptedBackend
+    from ponder.evals import evaluate
+    from ponder.evals.loading import load_suite_file
+
+    suite = tmp_path / "plain.yaml"
+    suite.write_text("name: plain\ncases:\n  - id: hi\n    input: Say hi.\n    expected: hi\n")
+    log = tmp_path / "plain.jsonl"
+    evaluate(load_suite_file(suite), model=ScriptedBackend(["hi"]), cache_dir=None, out=log)
+    changed = "Ponder's system prompt changed since the run: the current one is written"
+    assert not any(changed in n for n in export_finetune([str(log)], tmp_path / "a", validation=0).notes)
+    prompts = tmp_path / "prompts"
+    prompts.mkdir()
+    (prompts / "system.md").write_text("You are terse.")
+    monkeypatch.setenv("PONDER_PROMPTS_DIR", str(prompts))
+    report = export_finetune([str(log)], tmp_path / "b", validation=0)
+    assert any(changed in n for n in report.notes)
+    assert lines(tmp_path / "b" / "train.jsonl")[0]["messages"][0] == {"role": "system", "content": "You are terse."}

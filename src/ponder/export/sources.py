@@ -100,6 +100,8 @@ def from_eval_log(path: Path, lines: list[dict[str, Any]], *, tools: Sequence[st
         offered, prompt = _case_setup(suite, case)
         calls = [Call(c.name, c.arguments, c.output, c.ok) for c in record.tool_calls if c.name]
         notes = ["tool outputs cut to 500 characters", "the model's text before each call is not recorded"]
+        if not (system_prompt or prompt) and _default_prompt_changed(manifest):
+            notes.append("Ponder's system prompt changed since the run: the current one is written")
         if suite is None:
             notes.append("suite file not found: tools are the ones called, the system prompt Ponder's default")
         tool_list = _offered(tools, offered, calls)
@@ -206,6 +208,17 @@ def _offered(names: Sequence[str] | None, offered: list[Tool] | None, calls: Seq
 def _known(calls: Sequence[Call], tools: Sequence[Tool]) -> list[Call]:
     names = {t.name for t in tools}
     return [c for c in calls if c.name in names]
+
+
+def _default_prompt_changed(manifest: dict[str, Any]) -> bool:
+    """Does the default system prompt differ from the one the run's manifest hashed?"""
+    import hashlib
+
+    from ponder import prompts
+
+    recorded = (manifest.get("prompts") or {}).get("prompts/system")
+    current = hashlib.sha256(prompts.load("system").encode("utf-8")).hexdigest()[:16]
+    return recorded is not None and recorded != current
 
 
 def _unusable(conversation_id: str, path: Path, reason: str) -> Conversation:
