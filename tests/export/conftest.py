@@ -46,7 +46,7 @@ def eval_log(tmp_path: Path) -> Path:
     suite_file = tmp_path / "arithmetic.yaml"
     suite_file.write_text(SUITE)
     replies = [
-        Scripted(tool_calls=[("calculator", {"expression": "6 * 7"})]),
+        Scripted(text="I will use the calculator.", tool_calls=[("calculator", {"expression": "6 * 7"})]),
         "6 * 7 is 42.",
         "2 + 3 is 6.",
         Scripted(tool_calls=[("calculator", {"expression": "1 + 2"})]),

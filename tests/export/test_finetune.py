@@ -22,7 +22,7 @@ def test_every_source_kind_exports_into_one_file(eval_log: Path, batch_results: 
     assert [p.name for p in report.files] == ["train.jsonl"]
     records = lines(tmp_path / "out" / "train.jsonl")
     assert len(records) == 6 and all(r["messages"][-1]["role"] == "assistant" for r in records)
-    assert any("tool outputs cut to 500 characters" in note for note in report.notes)
+    assert any("tool outputs and step texts kept to 4,000 characters" in note for note in report.notes)
 
 
 def test_passing_only_and_max_steps_drop_and_count(eval_log: Path, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ def test_an_eval_log_gives_one_conversation_per_case_with_the_suites_prompt_and_
     assert [m["role"] for m in multiply.messages] == ["system", "user", "assistant", "tool", "assistant"]
     assert multiply.messages[0]["content"] == "Use the calculator for arithmetic."
     assert multiply.messages[2]["tool_calls"][0]["function"] == {"name": "calculator", "arguments": {"expression": "6 * 7"}}
+    assert multiply.messages[2]["content"] == "I will use the calculator."  # the step's text, kept by the record
     assert multiply.messages[3] == {"role": "tool", "tool_call_id": "call_1", "name": "calculator", "content": "42"}
     assert multiply.messages[4] == {"role": "assistant", "content": "6 * 7 is 42."}
     assert [t["function"]["name"] for t in multiply.tools] == ["calculator"]

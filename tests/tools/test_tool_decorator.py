@@ -108,18 +108,3 @@ def test_bad_arguments_become_a_message_for_the_model() -> None:
     assert "'c' is not a parameter of add" in text and "'b' is required" in text
     assert "Expected add(a: integer, b: integer)" in text
 
-
-def test_an_optional_argument_given_at_its_default_is_left_out() -> None:
-    @tool
-    def forecast(city: str, unit: str = "celsius", days: int = 1) -> str:
-        """A forecast.
-
-        Args:
-            city: the city
-            unit: celsius or fahrenheit
-            days: how many days ahead
-        """
-        return city
-
-    assert forecast.validate({"city": "Paris", "unit": "celsius", "days": 3}) == {"city": "Paris", "days": 3}
-    assert forecast.validate({"city": "Paris", "unit": "fahrenheit"}) == {"city": "Paris", "unit": "fahrenheit"}

@@ -23,6 +23,7 @@ from ponder.agents.limits import Limits
 from ponder.backends.local.tool_listing import ToolListing
 from ponder.config import McpServerConfig, PonderConfig, ToolkitConfig, load_config
 from ponder.errors import ConfigError, InputError
+from ponder.tools.approval import Approver
 
 if TYPE_CHECKING:
     from ponder.agents.agent import Agent
@@ -31,8 +32,6 @@ if TYPE_CHECKING:
     from ponder.tools.selection import ToolSelection
     from ponder.tools.settings import ToolSettings
 
-Approver = Callable[["Tool", dict[str, Any]], bool]
-"""Answers whether a tool that needs approval may run with these arguments."""
 
 _RESOLVED_TOOLS: dict[tuple[Any, ...], list[Tool]] = {}
 _TOOLS_LOCK = threading.Lock()

@@ -19,6 +19,9 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "models": ("ponder.cli.models", "list the model backends and whether each is usable now"),
     "tools": ("ponder.cli.tools", "list the tools, where they come from and whether they are enabled"),
     "index": ("ponder.cli.index", "index documents for the knowledge tools and chat mode"),
+    "runs": ("ponder.cli.runs", "list the recorded runs; `runs show ID` prints one step by step"),
+    "view": ("ponder.cli.view", "browse the project's run and eval records in a local web app"),
+    "serve": ("ponder.cli.serve", "serve agents behind an OpenAI-compatible HTTP API"),
     "export": ("ponder.cli.export", "export fine-tuning data from eval records, batch results and chat sessions"),
 }
 

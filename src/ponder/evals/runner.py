@@ -23,7 +23,7 @@ from ponder.errors import PonderError
 from ponder.evals.cache import CacheStore, CachingBackend
 from ponder.evals.fingerprints import RunKeyer, backend_identity, jsonable
 from ponder.evals.grading import GradeContext
-from ponder.evals.records import CallRecord, CaseRecord, GradeRecord, ResultsLog, Status, job_key
+from ponder.evals.records import CaseRecord, GradeRecord, ResultsLog, Status, job_key, trajectory_fields
 from ponder.evals.sources import knowledge_tools
 
 if TYPE_CHECKING:
@@ -339,16 +339,8 @@ class EvalRunner:
             "cached": cached,
         }
         if result is not None:
-            data.update(
-                answer=result.answer,
-                stop_reason=result.stop_reason.value,
-                steps=result.steps,
-                tool_calls=[CallRecord(name=c.name, arguments=c.arguments, ok=c.ok, output=c.output[:500]) for c in result.trajectory],
-                prompt_tokens=result.usage.prompt_tokens,
-                completion_tokens=result.usage.completion_tokens,
-                model_calls=result.usage.model_calls,
-                seconds=round(result.seconds, 4),
-            )
+            # the whole trajectory (step texts, tool calls with results and seconds), bounded: records.py
+            data.update(trajectory_fields(result))
         return CaseRecord.model_validate(data)
 
 

@@ -1,10 +1,11 @@
 """Reading what the agent did: eval logs, batch results and saved chat sessions, as ``Conversation``s.
 
 What each source records, and so what an example built from it holds:
-- an eval log (``.ponder/evals/*.jsonl``): the task, every tool call with its arguments and the
-  first 500 characters of its output, the answer, the grade and the step count; the suite file
-  named in the log's manifest gives the system prompt and the tools offered. Not recorded: the
-  model's text before each call, which calls one step made together, outputs past 500 characters.
+- an eval log (``.ponder/evals/*.jsonl``): the task, every tool call with its arguments, step and
+  output, each step's text (both kept to 4,000 characters), the answer, the grade and the step
+  count; the suite file named in the log's manifest gives the system prompt and the tools
+  offered. Logs written before records kept the trajectory have outputs cut to 500 characters
+  and no step texts (so no thought before a call, and one call per step).
 - batch results (``ponder run -f`` writes ``<file>.results.jsonl``): a whole ``RunResult``: the
   step texts (the model's thought before each call), the calls by step, full outputs (already cut
   to the observation budget). Not recorded: the tools offered and the system prompt (the tools
@@ -98,8 +99,18 @@ def from_eval_log(path: Path, lines: list[dict[str, Any]], *, tools: Sequence[st
             conversations.append(_unusable(conversation_id, path, "a conversation case (its log keeps only the last answer)"))
             continue
         offered, prompt = _case_setup(suite, case)
-        calls = [Call(c.name, c.arguments, c.output, c.ok) for c in record.tool_calls if c.name]
-        notes = ["tool outputs cut to 500 characters", "the model's text before each call is not recorded"]
+        calls = [
+            Call(c.name, c.arguments, c.output, c.ok, step=c.step)
+            for c in record.tool_calls
+            if c.name and c.error_kind not in SKIPPED_KINDS
+        ]
+        full = bool(record.step_records) or any(c.step is not None for c in record.tool_calls)
+        if full:  # logs written since records keep the trajectory: step texts and outputs to 4,000 characters
+            notes = ["tool outputs and step texts kept to 4,000 characters"]
+        else:
+            notes = ["tool outputs cut to 500 characters", "the model's text before each call is not recorded"]
+        tool_names = {c.name for c in record.tool_calls}
+        thoughts = {s.step: _thought(s.text, tool_names) for s in record.step_records}
         if not (system_prompt or prompt) and _default_prompt_changed(manifest):
             notes.append("Ponder's system prompt changed since the run: the current one is written")
         if suite is None:
@@ -109,7 +120,7 @@ def from_eval_log(path: Path, lines: list[dict[str, Any]], *, tools: Sequence[st
             Conversation(
                 id=conversation_id,
                 source=str(path),
-                messages=with_system(system_prompt or prompt, turn_messages(record.input, _known(calls, tool_list), record.answer)),
+                messages=with_system(system_prompt or prompt, turn_messages(record.input, _known(calls, tool_list), record.answer, thoughts)),
                 tools=[t.openai_schema() for t in tool_list],
                 passed=record.passed,
                 steps=record.steps,
@@ -156,7 +167,6 @@ def _case_setup(suite: Any, case: Any) -> tuple[list[Tool] | None, str | None]:
 
 # -- batch results ---------------------------------------------------------------------------------
 def from_batch_results(path: Path, lines: list[dict[str, Any]], *, tools: Sequence[str] | None, system_prompt: str | None) -> list[Conversation]:
-    from ponder.agents.actions import extract_actions
     from ponder.agents.result import RunResult
 
     conversations = []
@@ -171,7 +181,7 @@ def from_batch_results(path: Path, lines: list[dict[str, Any]], *, tools: Sequen
         ]
         tool_list = _offered(tools, None, calls)
         names = [t.name for t in tool_list]
-        thoughts = {s.step: extract_actions(s.text, names).thought for s in result.step_records}
+        thoughts = {s.step: _thought(s.text, set(names)) for s in result.step_records}
         conversations.append(
             Conversation(
                 id=f"{path.name}/{line.get('id', number)}",
@@ -208,6 +218,14 @@ def _offered(names: Sequence[str] | None, offered: list[Tool] | None, calls: Seq
 def _known(calls: Sequence[Call], tools: Sequence[Tool]) -> list[Call]:
     names = {t.name for t in tools}
     return [c for c in calls if c.name in names]
+
+
+def _thought(text: str, tool_names: set[str]) -> str:
+    """The model's text before its call: what the loop reads as its thought (all of it for a native call)."""
+    from ponder.agents.actions import extract_actions
+
+    found = extract_actions(text, tool_names)
+    return found.thought if found.calls or found.error else text
 
 
 def _default_prompt_changed(manifest: dict[str, Any]) -> bool:

@@ -15,7 +15,6 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any, TypeVar, get_type_hints, overload
 
 from pydantic import BaseModel, Field, ValidationError, create_model
-from pydantic_core import PydanticUndefined
 
 from ponder.errors import ToolArgumentsError, ToolDefinitionError
 from ponder.tools.docstrings import parse_docstring
@@ -155,24 +154,17 @@ class Tool:
 
     # -- use ----------------------------------------------------------------------------
     def validate(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
-        """Check and coerce arguments against the schema; a failure is a message for the model.
-
-        An optional argument given with its default value is left out: the function gets the
-        same value either way, and the call reads as the user asked for it (small models pad
-        calls with every optional parameter at its default).
-        """
+        """Check and coerce arguments against the schema; a failure is a message for the model."""
         try:
             parsed = self.args_model.model_validate(dict(arguments))
         except ValidationError as exc:
             raise ToolArgumentsError(self._explain(exc)) from None
         fields = self.args_model.model_fields
-        required = _required(self.args_model)
-        given = parsed.model_fields_set | required
-        kept = [k for k in fields if k in given and (k in required or not _is_default(fields[k], getattr(parsed, k)))]
+        given = parsed.model_fields_set | _required(self.args_model)
         if self.plain_arguments:
-            plain: dict[str, Any] = parsed.model_dump(mode="json", by_alias=True, include=set(kept), exclude_unset=True)
+            plain: dict[str, Any] = parsed.model_dump(mode="json", by_alias=True, include=given, exclude_unset=True)
             return plain
-        return {fields[k].alias or k: getattr(parsed, k) for k in kept}
+        return {fields[k].alias or k: getattr(parsed, k) for k in fields if k in given}
 
     def invoke(self, arguments: Mapping[str, Any]) -> Any:
         """Run the tool with already validated arguments."""
@@ -241,23 +233,6 @@ class Tool:
 
 async def _await(awaitable: Any) -> Any:
     return await awaitable
-
-
-def _is_default(field: Any, value: Any) -> bool:
-    """Whether ``value`` is the field's own default (a default factory's value counts too)."""
-    if field.default_factory is not None:
-        try:
-            default = field.default_factory()
-        except TypeError:  # a factory that takes the validated data: leave the value
-            return False
-    else:
-        default = field.default
-    if default is PydanticUndefined:
-        return False
-    try:
-        return bool(value == default) and type(value) is type(default)
-    except Exception:  # an exotic __eq__
-        return False
 
 
 def _required(model: type[BaseModel]) -> set[str]:
