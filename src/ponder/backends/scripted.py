@@ -39,6 +39,7 @@ from ponder.backends.base import (
     Usage,
     estimate_tokens,
 )
+from ponder.backends.native import assistant_message
 from ponder.errors import BackendUnavailable, InputError
 
 
@@ -195,6 +196,8 @@ class ScriptedBackend(Backend):
             text=text,
             tool_calls=calls,
             usage=Usage(prompt_tokens=prompt, completion_tokens=estimate_tokens(text)),
+            # as the OpenAI and Ollama backends do: the assistant turn keeps its calls (a session records them)
+            message=assistant_message(text, calls, [c.arguments for c in calls]) if calls else None,
         )
 
 
