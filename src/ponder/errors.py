@@ -5,7 +5,11 @@ Three kinds, kept apart on purpose:
   variable, flag or command that mends it. The CLI prints them in one line, no traceback.
 - ``ModelMistake`` subclasses are things the *model* got wrong. They never leave the loop:
   they become observations the model sees on its next step.
-- Anything else that escapes is a bug in Ponder and is raised as is.
+- A bug in Ponder is a ``PonderError`` too: ``InternalError``, which names itself as a bug and
+  keeps the original exception as its ``__cause__``. Nothing else leaves the library.
+
+Things the user should know that stop nothing (a corrupt cache set aside, say) are
+``PonderWarning``s, issued with ``warnings.warn``; the CLI prints them in one line.
 """
 
 from __future__ import annotations
@@ -41,6 +45,10 @@ class BackendUnavailable(BackendError):
     """The backend's server does not answer or is too slow."""
 
 
+class DeadlineExceeded(BackendUnavailable):
+    """The run's time limit (``--timeout``) passed while waiting for the model."""
+
+
 class BackendAuthError(BackendError):
     """The backend refused the credentials."""
 
@@ -65,6 +73,41 @@ class InputError(PonderError):
     """A task file, suite file or argument given to Ponder is invalid."""
 
     exit_code = 2
+
+
+ISSUES_URL = "https://github.com/ponder-agents/ponder/issues"
+
+
+class InternalError(PonderError):
+    """A bug in Ponder (an exception Ponder did not expect); ``__cause__`` is the original."""
+
+    exit_code = 70  # EX_SOFTWARE
+
+    @classmethod
+    def from_exception(cls, exc: BaseException, *, doing: str = "") -> InternalError:
+        import traceback
+
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+        detail = " ".join(str(exc).split())[:300]
+        during = f" while {doing}" if doing else ""
+        error = cls(
+            f"internal error (a bug in Ponder){during}: {type(exc).__name__}: {detail}{where}",
+            fix=f"please report it at {ISSUES_URL} with the command you ran (PONDER_DEBUG=1 shows the traceback)",
+        )
+        error.__cause__ = exc
+        return error
+
+
+class PonderWarning(UserWarning):
+    """Something the user should know that stops nothing (a corrupt file set aside, a line dropped)."""
+
+
+def warn(message: str) -> None:
+    """Issue a ``PonderWarning`` (the CLI prints it as one ``warning:`` line)."""
+    import warnings
+
+    warnings.warn(message, PonderWarning, stacklevel=2)
 
 
 class ModelMistake(Exception):

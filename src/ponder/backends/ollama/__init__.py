@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 
 def create(model: str, **options: Any) -> OllamaBackend:
-    """``ollama:<model>``; options: host, timeout, context_window, keep_alive."""
+    """``ollama:<model>``; options: host, timeout, context_window, keep_alive, max_retries."""
     from ponder.backends.ollama.backend import OllamaBackend
 
     return OllamaBackend(model, **options)

@@ -23,14 +23,26 @@ from ponder.backends.base import (
     TextGuard,
     Usage,
 )
-from ponder.backends.native import assistant_message, estimate_usage, parse_arguments, translate_errors
+from ponder.backends.native import assistant_message, estimate_usage, parse_arguments
 from ponder.backends.ollama.server import ollama_host
+from ponder.backends.retry import (
+    EmptyReply,
+    Fault,
+    RetryLog,
+    RetryPolicy,
+    StreamCut,
+    connection_fault,
+    deadline_error,
+    retrying,
+    status_fault,
+)
+from ponder.backends.transport import Attempt, DeadlineTransport
 from ponder.errors import BackendError, BackendUnavailable, ConfigError, ModelNotFound
 
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_CONTEXT_WINDOW = 8192
 """Sent as ``num_ctx``: Ollama's own default is smaller, a model's full window can cost gigabytes."""
-PROBE_TIMEOUT = 5.0
+PROBE_TIMEOUT = 3.0
 
 
 class PonderOllama(Ollama):
@@ -67,6 +79,7 @@ class OllamaBackend(Backend):
         timeout: float = DEFAULT_TIMEOUT,
         context_window: int | None = None,
         keep_alive: str | float | None = None,
+        max_retries: int = 2,
     ) -> None:
         if not model:
             raise ConfigError(
@@ -77,12 +90,17 @@ class OllamaBackend(Backend):
         self.timeout = timeout
         self._window_option = context_window
         self._capabilities: Capabilities | None = None
+        self.retry_policy = RetryPolicy(retries=max_retries)
+        self.retry_log = RetryLog()
+        import ollama
+
         self._llm = PonderOllama(
             model=model,
             base_url=self.host,
             request_timeout=timeout,
             context_window=context_window or DEFAULT_CONTEXT_WINDOW,
             keep_alive=keep_alive,
+            client=ollama.Client(host=self.host, timeout=timeout, transport=DeadlineTransport()),
         )
 
     @property
@@ -102,6 +120,15 @@ class OllamaBackend(Backend):
 
     def stream(self, request: ModelRequest) -> Iterator[str | ModelReply]:
         _ = self.capabilities  # probed once: sets the context window sent as num_ctx
+        return retrying(
+            lambda attempt: self._attempt(request, attempt),
+            classify=self._classify,
+            deadline=request.deadline,
+            policy=self.retry_policy,
+            log=self.retry_log,
+        )
+
+    def _attempt(self, request: ModelRequest, attempt: Attempt) -> Iterator[str | ModelReply]:
         _ = self._llm.client  # created once, so the per-request copies share its connections
         llm = self._llm.model_copy(
             update={"additional_kwargs": {**self._llm.additional_kwargs, **_options(request)}}
@@ -111,7 +138,7 @@ class OllamaBackend(Backend):
         last: ChatResponse | None = None
         chunks = llm.stream_chat(list(request.messages), tools=tools)
         try:
-            for chunk in translate_errors(chunks, self._translate):
+            for chunk in attempt.iterate(chunks):
                 last = chunk
                 if chunk.delta:
                     shown, done = guard.feed(chunk.delta)
@@ -121,8 +148,28 @@ class OllamaBackend(Backend):
                         break
         finally:
             chunks.close()  # on an early stop this closes the HTTP stream: Ollama stops generating
+        if not guard.stopped:
+            self._check_finished(last, guard)
         yield from guard.rest()
         yield self._reply(request, guard, None if guard.stopped else last)
+
+    def _check_finished(self, last: ChatResponse | None, guard: TextGuard) -> None:
+        """Ollama ends every answer with ``done: true``; one that did not was cut, one with nothing is empty."""
+        raw: dict[str, Any] = dict(last.raw or {}) if last is not None else {}
+        if not raw.get("done"):
+            raise StreamCut(
+                f"the stream from Ollama at {self.host} ended before Ollama said it was done "
+                f"(after {len(guard.text)} characters)",
+                fix="retry; check the Ollama server's log",
+            )
+        has_calls = last is not None and any(isinstance(b, ToolCallBlock) for b in last.message.blocks)
+        if not guard.text and not has_calls:
+            raise EmptyReply(
+                f"Ollama model '{self.model}' sent an empty answer: no text and no tool call "
+                f"(done reason '{raw.get('done_reason') or '?'}')",
+                fix="check the model on the Ollama server (`ollama run` it once)"
+                + ("; raise max_tokens_per_step" if raw.get("done_reason") == "length" else ""),
+            )
 
     def close(self) -> None:
         client = self._llm._client
@@ -186,41 +233,71 @@ class OllamaBackend(Backend):
             return None  # not reachable or no such model: stream() says so, with the fix
 
     # -- errors ------------------------------------------------------------------------------
-    def _translate(self, exc: Exception) -> BackendError | None:
+    def _classify(self, exc: BaseException, attempt: Attempt, produced: bool) -> Fault | None:
+        """The fault behind an exception of the ``ollama`` client (or httpx under it); None for anything else."""
         import httpx
         import ollama
 
+        where = f"Ollama at {self.host}"
+        if attempt.expired():
+            return Fault(deadline_error(where, attempt.deadline, "check the server at OLLAMA_HOST, or allow more time with --timeout"))
         if isinstance(exc, ollama.ResponseError):
-            message = str(exc.error)
-            if exc.status_code == 404 or "not found" in message.lower():
-                return ModelNotFound(
-                    f"Ollama at {self.host} has no model '{self.model}'", fix=f"ollama pull {self.model}"
-                )
-            if "does not support tools" in message:
-                return BackendError(
-                    f"Ollama model '{self.model}' does not support tool calls",
-                    fix="pick a model with tools (e.g. `ollama pull qwen2.5`), or use the text protocol (--protocol text)",
-                )
-            return BackendError(
-                f"Ollama at {self.host} answered HTTP {exc.status_code}: {message}",
-                fix="check the Ollama server's log",
-            )
+            error = self._response_error(exc)
+            if exc.status_code < 0:  # an error line in the middle of the stream
+                return Fault(error, retryable=not produced)
+            response = attempt.last_response
+            return status_fault(exc.status_code, error, response.headers if response is not None else None)
         if isinstance(exc, httpx.TimeoutException):
-            return BackendUnavailable(
-                f"Ollama at {self.host} did not answer within {self.timeout:g}s",
-                fix="check that the server at OLLAMA_HOST is not overloaded, or allow more time with timeout=",
+            return Fault(
+                BackendUnavailable(
+                    f"Ollama at {self.host} did not answer within {self.timeout:g}s",
+                    fix="check that the server at OLLAMA_HOST is not overloaded, or allow more time with timeout=",
+                )
             )
         if isinstance(exc, (httpx.TransportError, ConnectionError)):
-            return BackendUnavailable(
-                f"Ollama is not reachable at {self.host}",
-                fix="start it with `ollama serve`, or set OLLAMA_HOST to where it runs",
-            )
-        if isinstance(exc, ValueError):  # JSONDecodeError, pydantic's ValidationError: not Ollama's API
-            return BackendError(
-                f"the server at {self.host} does not speak Ollama's API ({type(exc).__name__})",
-                fix="check that OLLAMA_HOST points at an Ollama server",
-            )
+            if isinstance(exc, (httpx.ConnectError, ConnectionError)) and not isinstance(exc, ConnectionResetError):
+                return Fault(
+                    BackendUnavailable(
+                        f"Ollama is not reachable at {self.host}",
+                        fix="start it with `ollama serve`, or set OLLAMA_HOST to where it runs",
+                    )
+                )
+            return connection_fault(exc, attempt, produced, where, fix="check that Ollama is running at OLLAMA_HOST")
+        if isinstance(exc, (ValueError, KeyError, TypeError, AttributeError, IndexError)):
+            return Fault(self._unreadable(exc))
         return None
+
+    def _response_error(self, exc: Any) -> BackendError:
+        message = str(exc.error)
+        if exc.status_code == 404 or "not found" in message.lower():
+            return ModelNotFound(f"Ollama at {self.host} has no model '{self.model}'", fix=f"ollama pull {self.model}")
+        if "does not support tools" in message:
+            return BackendError(
+                f"Ollama model '{self.model}' does not support tool calls",
+                fix="pick a model with tools (e.g. `ollama pull qwen2.5`), or use the text protocol (--protocol text)",
+            )
+        if exc.status_code < 0:
+            return BackendError(f"Ollama at {self.host} failed mid-answer: {message}", fix="check the Ollama server's log")
+        return BackendError(f"Ollama at {self.host} answered HTTP {exc.status_code}: {message}", fix="check the Ollama server's log")
+
+    def _unreadable(self, exc: BaseException) -> BackendError:
+        """An answer the client could not read: not JSON (not Ollama at all), or JSON of the wrong shape."""
+        import json
+
+        fix = "check that OLLAMA_HOST points at an Ollama server"
+        detail = " ".join(str(exc).split())[:160]
+        if isinstance(exc, json.JSONDecodeError):
+            return BackendError(
+                f"the server at {self.host} does not speak Ollama's API: its answer is not valid JSON ({detail})", fix=fix
+            )
+        if "tool_calls" in detail or "arguments" in detail:
+            return BackendError(
+                f"Ollama at {self.host} sent a tool call Ponder cannot read (its arguments are not a JSON object: {detail})",
+                fix="retry; check the model's tool-call template on the Ollama server",
+            )
+        return BackendError(
+            f"the server at {self.host} does not speak Ollama's API ({type(exc).__name__}: {detail})", fix=fix
+        )
 
 
 def _options(request: ModelRequest) -> dict[str, Any]:
