@@ -23,12 +23,14 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
 
 EXIT_CODES = """exit codes:
   0    success
-  1    the run ended without an answer (a limit was hit) or an unexpected failure
+  1    the run ended without an answer (a limit was hit)
   2    bad usage: flags, task file, suite file
   3    configuration error (ponder.toml, tool definitions)
   4    model backend unusable: not installed, not reachable, not authorised, no such model
   10   eval: some cases errored          11  eval: score below --min-score
   12   eval: significant regression against --baseline
+  13   eval: --require-live, but some runs were replayed from the cache
+  70   internal error: a bug in Ponder (please report it)
   130  interrupted (Ctrl-C)
 """
 
@@ -66,12 +68,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_handler(args: argparse.Namespace) -> int:
-    from ponder.errors import PonderError
+    """Run a subcommand; every exception ends here as one printed line and an exit code."""
+    from ponder.errors import InternalError, PonderError
 
+    show_warnings()
     try:
         handler = importlib.import_module(SUBCOMMANDS[args.command][0]).handle
         return int(handler(args))
     except PonderError as exc:
+        _debug(exc)
         print_error(exc.message, exc.fix)
         return exc.exit_code
     except KeyboardInterrupt:
@@ -79,6 +84,39 @@ def run_handler(args: argparse.Namespace) -> int:
         return 130
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug in Ponder: named as one, with where to report it
+        _debug(exc)
+        error = InternalError.from_exception(exc, doing=f"running `ponder {args.command}`")
+        print_error(error.message, error.fix)
+        return error.exit_code
+
+
+def show_warnings() -> None:
+    """Print the library's ``PonderWarning``s as ``warning: ...`` lines on stderr (every one)."""
+    import warnings
+
+    from ponder.errors import PonderWarning
+
+    original = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], *rest: object, **kw: object) -> None:
+        if issubclass(category, PonderWarning):
+            print(f"warning: {message}", file=sys.stderr)
+        else:
+            original(message, category, *rest, **kw)  # type: ignore[arg-type]
+
+    warnings.showwarning = show
+    warnings.simplefilter("always", PonderWarning)
+
+
+def _debug(exc: BaseException) -> None:
+    """With PONDER_DEBUG=1, the traceback too (for bug reports)."""
+    import os
+
+    if os.environ.get("PONDER_DEBUG"):
+        import traceback
+
+        traceback.print_exception(exc.__cause__ or exc, file=sys.stderr)
 
 
 def print_error(message: str, fix: str = "") -> None:
