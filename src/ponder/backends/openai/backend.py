@@ -125,6 +125,9 @@ class OpenAIBackend(Backend):
         # through ``_calls``, which never retries by itself: ``retrying`` applies Ponder's policy.
         self._llm = OpenAILike(**settings, max_retries=max_retries)
         self._calls = OpenAILike(**settings, max_retries=0)
+        # The SDK imports its resource modules on the first request (about 1-2 s): pay that here,
+        # not inside the first request's time limit.
+        import openai.resources.chat  # noqa: F401
 
     @property
     def llm(self) -> OpenAILike:
