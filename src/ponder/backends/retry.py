@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field
 from email.utils import parsedate_to_datetime
@@ -76,7 +76,7 @@ Classify = Callable[[BaseException, Attempt, bool], "Fault | None"]
 
 
 def retrying(
-    start: Callable[[Attempt], Iterator[str | ModelReply]],
+    start: Callable[[Attempt], Generator[str | ModelReply, None, None]],
     *,
     classify: Classify,
     deadline: Deadline | None,

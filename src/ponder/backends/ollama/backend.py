@@ -8,7 +8,7 @@ the text protocol instead of an HTTP 400, and the context window never exceeds t
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from typing import Any, cast
 
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, MessageRole, ToolCallBlock
@@ -128,7 +128,7 @@ class OllamaBackend(Backend):
             log=self.retry_log,
         )
 
-    def _attempt(self, request: ModelRequest, attempt: Attempt) -> Iterator[str | ModelReply]:
+    def _attempt(self, request: ModelRequest, attempt: Attempt) -> Generator[str | ModelReply, None, None]:
         _ = self._llm.client  # created once, so the per-request copies share its connections
         llm = self._llm.model_copy(
             update={"additional_kwargs": {**self._llm.additional_kwargs, **_options(request)}}

@@ -156,7 +156,7 @@ class OpenAIBackend(Backend):
             yield from self._retrying(request, self._complete)
 
     def _retrying(
-        self, request: ModelRequest, method: Callable[[ModelRequest, Attempt], Iterator[str | ModelReply]]
+        self, request: ModelRequest, method: Callable[[ModelRequest, Attempt], Generator[str | ModelReply, None, None]]
     ) -> Iterator[str | ModelReply]:
         def classify_fault(exc: BaseException, attempt: Attempt, produced: bool) -> Fault | None:
             return classify(exc, attempt, produced, self.endpoint, tools=bool(request.tools))
@@ -227,7 +227,7 @@ class OpenAIBackend(Backend):
     def close(self) -> None:
         self._http.close()
 
-    def _complete(self, request: ModelRequest, attempt: Attempt) -> Iterator[str | ModelReply]:
+    def _complete(self, request: ModelRequest, attempt: Attempt) -> Generator[str | ModelReply, None, None]:
         """One non-streamed request, for servers that cannot stream while tools are offered."""
         options = self._request_options(request)
         options.pop("stream_options")
