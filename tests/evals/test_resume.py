@@ -46,7 +46,8 @@ def test_resume_after_a_kill_runs_only_what_is_missing(tmp_path: Path) -> None:
     assert len(report.records) == 6 and all(r.status == "pass" for r in report.records)
     missing = {"a#0", "a#1", "b#0", "b#1", "c#0", "c#1"} - set(kept)
     assert model.calls == sum(1 if k.startswith("c") else 2 for k in missing)  # only the missing runs were made
-    manifest, records, _ = read_log(log)
+    contents = read_log(log)
+    manifest, records = contents.manifest, contents.records
     assert manifest is not None and len(records) == 6
 
 
@@ -61,7 +62,7 @@ def test_resume_reruns_errored_runs_and_the_new_record_wins(tmp_path: Path) -> N
     second = evaluate(suite, model=again, cache_dir=None, out=log, resume=True)
     assert len(again.requests) == 1
     assert [r.status for r in second.records] == ["pass", "pass"]
-    _, records, _ = read_log(log)
+    records = read_log(log).records
     assert {k: r.status for k, r in records.items()} == {"a#0": "pass", "b#0": "pass"}
 
 

@@ -1,8 +1,10 @@
 """``ponder eval``: run a suite, report it, gate CI on it; ``ponder eval compare A B``.
 
 Exit codes (main.EXIT_CODES): 10 some runs errored, 11 score below --min-score,
-12 significant regression against --baseline. When several apply, errors win (a run with
-errors measured less than it should, so its score says little either way), then 11, then 12.
+12 significant regression against --baseline, 13 --require-live but some runs were replayed
+from the cache. When several apply, errors win (a run with errors measured less than it should,
+so its score says little either way), then 13 (a replayed run measured nothing live), then 11,
+then 12.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
     from ponder.evals.report import Report
     from ponder.evals.suite import Suite
 
-EXIT_ERRORS, EXIT_BELOW_MIN, EXIT_REGRESSION = 10, 11, 12
+EXIT_ERRORS, EXIT_BELOW_MIN, EXIT_REGRESSION, EXIT_REPLAYED = 10, 11, 12, 13
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -60,6 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     gate.add_argument("--baseline", type=Path, help="an earlier --json report (or .jsonl log) to compare against")
     gate.add_argument("--max-regression", type=_fraction, help="allowed score drop against --baseline before exit 12 (default 0); with compare, gate on it too")
     gate.add_argument("--alpha", type=float, default=0.05, help="significance level of the paired test (default 0.05)")
+    gate.add_argument("--require-live", action="store_true", help="exit 13 if any run took replies from the cache (the gate must measure the live model)")
     parser.add_argument("--schema", action="store_true", help="print the JSON Schema of suite files and exit")
 
 
@@ -151,6 +154,8 @@ def _run(args: argparse.Namespace) -> int:
 def exit_code(verdict: Verdict) -> int:
     if verdict.errors:
         return EXIT_ERRORS
+    if verdict.replayed:
+        return EXIT_REPLAYED
     if verdict.below_min:
         return EXIT_BELOW_MIN
     if verdict.regression:
@@ -211,7 +216,13 @@ def _baseline(report: Report, args: argparse.Namespace) -> Comparison | None:
 def _verdict(report: Report, comparison: Comparison | None, args: argparse.Namespace) -> Verdict:
     from ponder.evals.gate import judge_run
 
-    return judge_run(report, min_score=args.min_score, comparison=comparison, max_regression=args.max_regression or 0.0)
+    return judge_run(
+        report,
+        min_score=args.min_score,
+        comparison=comparison,
+        max_regression=args.max_regression or 0.0,
+        require_live=args.require_live,
+    )
 
 
 def _write_reports(report: Report, comparison: Comparison | None, verdict: Verdict, args: argparse.Namespace) -> None:
@@ -229,13 +240,19 @@ def _write_reports(report: Report, comparison: Comparison | None, verdict: Verdi
 
 
 def _emit(target: str, text: str, *, append: bool = False) -> None:
+    """A report to stdout, or to a file written whole (atomically) or appended under its lock."""
+    from ponder.files import atomic_write, locked_append
+
+    text = text if text.endswith("\n") else text + "\n"
     if target == "-":
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.write(text)
         return
     path = Path(target)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a" if append else "w", encoding="utf-8") as f:
-        f.write(text if text.endswith("\n") else text + "\n")
+    if append:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        locked_append(path, text)
+    else:
+        atomic_write(path, text)
 
 
 # -- comparing two runs ----------------------------------------------------------------------
