@@ -205,11 +205,11 @@ def read_log(path: Path) -> LogContents:
 def _check_resumable(path: Path, old: dict[str, Any] | None, new: dict[str, Any]) -> None:
     if old is None:
         return
-    for field, what in (("suite_digest", "the suite changed"), ("model", "the model is different"), ("repeat", "--repeat differs")):
-        if field == "repeat" and new.get("repeat", 0) >= old.get("repeat", 0):
+    for key, what in (("suite_digest", "the suite changed"), ("model", "the model is different"), ("repeat", "--repeat differs")):
+        if key == "repeat" and new.get("repeat", 0) >= old.get("repeat", 0):
             continue  # more repeats than before: the earlier ones still count
-        if old.get(field) != new.get(field):
+        if old.get(key) != new.get(key):
             raise InputError(
-                f"cannot resume {path}: {what} since it was written ({old.get(field)} -> {new.get(field)})",
+                f"cannot resume {path}: {what} since it was written ({old.get(key)} -> {new.get(key)})",
                 fix="run without --resume to start over, or pass another --out",
             )
