@@ -86,10 +86,10 @@ def run_batch(args: argparse.Namespace) -> int:
 
 def _run(agent: Any, item: BatchTask, *, show_steps: bool) -> dict[str, Any]:
     from ponder.cli.run import _run_one
-    from ponder.errors import BackendError
+    from ponder.errors import BackendError, InternalError
 
     try:
         result = _run_one(agent, item.task, show_steps=show_steps)
         return {"id": item.id, **result.model_dump(mode="json")}
-    except BackendError as exc:
+    except (BackendError, InternalError) as exc:  # this task's failure: recorded, the batch goes on
         return {"id": item.id, "task": item.task, "answer": None, "stop_reason": "error", "error": str(exc)}

@@ -62,9 +62,10 @@ def _run_one(agent: Any, task: str, *, show_steps: bool) -> Any:
         if isinstance(event, ev.RunFinished):
             result = event.result
     if error is not None:
-        from ponder.errors import BackendError
+        from ponder.errors import BackendError, PonderError
 
-        raise BackendError(error.message, fix=error.fix)
+        raised = getattr(getattr(agent, "_last_loop", None), "error", None)  # the run's own error: its exit code
+        raise raised if isinstance(raised, PonderError) else BackendError(error.message, fix=error.fix)
     return result
 
 
