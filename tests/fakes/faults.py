@@ -78,6 +78,11 @@ CELLS = [
         recovered(),
         per_protocol={"ollama": error("sent a tool call Ponder cannot read")},
     ),
+    Cell(
+        "tool call with unknown arguments",
+        [Reply(calls=[Call("calculator", {"expr": "6*7"})]), Reply(calls=[Call("calculator", {"expression": "6*7"})]), ANSWER],
+        recovered(),
+    ),
     Cell("error event mid-stream", [Reply(text="partial answer here", stream_error="model crashed")], error("model crashed")),
     Cell("nothing listening", [], error("not reachable"), per_protocol={"openai": error("cannot connect")}, dead=True),
 ]

@@ -284,8 +284,13 @@ class OllamaBackend(Backend):
         """An answer the client could not read: not JSON (not Ollama at all), or JSON of the wrong shape."""
         import json
 
+        from pydantic import ValidationError
+
         fix = "check that OLLAMA_HOST points at an Ollama server"
         detail = " ".join(str(exc).split())[:160]
+        if isinstance(exc, ValidationError):  # the first problem, where it is: not pydantic's whole report
+            first = exc.errors()[0]
+            detail = f"{'.'.join(str(p) for p in first['loc'])}: {first['msg']}"
         if isinstance(exc, json.JSONDecodeError):
             return BackendError(
                 f"the server at {self.host} does not speak Ollama's API: its answer is not valid JSON ({detail})", fix=fix
