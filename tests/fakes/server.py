@@ -30,6 +30,8 @@ class Recorded:
     headers: dict[str, str]
     body: Any
     """The parsed JSON body (None when there was none)."""
+    at: float = 0.0
+    """When it arrived (``time.monotonic()``)."""
 
 
 class ClientGone(Exception):
@@ -184,7 +186,7 @@ class FakeServer:
                 raw = self.rfile.read(length) if length else b""
                 body = json.loads(raw) if raw else None
                 fake.requests.append(
-                    Recorded(method, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                    Recorded(method, self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic())
                 )
                 try:
                     fake.handle(method, self.path.split("?")[0], body, Exchange(self))
