@@ -32,12 +32,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from tests.fakes.faults import CELLS, PROTOCOLS, Cell, backend_for, closed_port_url, serve  # noqa: E402
+
 from ponder import Agent  # noqa: E402
 from ponder.agents.limits import Limits  # noqa: E402
 from ponder.backends.retry import RetryPolicy  # noqa: E402
 from ponder.errors import BackendError  # noqa: E402
 from ponder.tools.builtin.calculator import calculator  # noqa: E402
-from tests.fakes.faults import CELLS, PROTOCOLS, Cell, backend_for, closed_port_url, serve  # noqa: E402
 
 RUN_TIMEOUT = 3.0
 

@@ -18,9 +18,9 @@ import contextlib
 import os
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from ponder.errors import InputError
 
@@ -72,7 +72,7 @@ class WriterLock:
         self.what = what
         self._handle: IO[str] | None = None
 
-    def acquire(self, *, wait: float | None = 0.0, on_wait: Any = None) -> WriterLock:
+    def acquire(self, *, wait: float | None = 0.0, on_wait: Callable[[str], None] | None = None) -> WriterLock:
         if fcntl is None or self._handle is not None:
             return self
         target = lock_path(self.path)
@@ -119,7 +119,9 @@ class WriterLock:
 
 
 @contextlib.contextmanager
-def exclusive(path: Path, *, what: str = "another Ponder process", wait: float | None = 0.0, on_wait: Any = None) -> Iterator[None]:
+def exclusive(
+    path: Path, *, what: str = "another Ponder process", wait: float | None = 0.0, on_wait: Callable[[str], None] | None = None
+) -> Iterator[None]:
     """``with exclusive(path):`` hold ``path``'s writer lock for the block."""
     lock = WriterLock(path, what=what).acquire(wait=wait, on_wait=on_wait)
     try:
