@@ -128,3 +128,25 @@ def test_a_retry_after_date_is_read_as_the_seconds_until_then() -> None:
     assert in_ten is not None and 8 <= in_ten <= 10
     assert retry_after({"retry-after": "soon"}) is None
     assert retry_after({}) is None
+
+
+@pytest.mark.parametrize("url", ["localhost:8080/v1", "ftp://127.0.0.1/v1", "http://[::1", "http://127.0.0.1:port/v1"])
+def test_an_openai_base_url_that_is_not_http_names_the_variable(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ponder.backends.registry import resolve_backend
+    from ponder.errors import ConfigError
+
+    monkeypatch.setenv("OPENAI_BASE_URL", url)
+    with pytest.raises(ConfigError) as caught:
+        resolve_backend("openai:m")
+    assert "OPENAI_BASE_URL" in caught.value.message and "http://" in caught.value.fix
+
+
+@pytest.mark.parametrize("host", ["localhost:abc", "ftp://somewhere", "http://[::1"])
+def test_an_ollama_host_that_is_not_http_names_the_variable(host: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from ponder.backends.registry import resolve_backend
+    from ponder.errors import ConfigError
+
+    monkeypatch.setenv("OLLAMA_HOST", host)
+    with pytest.raises(ConfigError) as caught:
+        resolve_backend("ollama:m")
+    assert "OLLAMA_HOST" in caught.value.message

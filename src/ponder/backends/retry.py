@@ -25,7 +25,7 @@ from typing import Any
 
 from ponder.backends.base import Deadline, ModelReply
 from ponder.backends.transport import Attempt, ClientFailure
-from ponder.errors import BackendError, BackendUnavailable, DeadlineExceeded
+from ponder.errors import BackendError, BackendUnavailable, ConfigError, DeadlineExceeded
 
 RETRY_STATUSES = frozenset({408, 409, 429}) | frozenset(range(500, 600))
 
@@ -157,6 +157,8 @@ def connection_fault(exc: BaseException, attempt: Attempt, produced: bool, where
     import httpx
 
     detail = str(exc) or type(exc).__name__
+    if isinstance(exc, httpx.UnsupportedProtocol):
+        return Fault(BackendError(f"cannot send a request to {where}: {detail}", fix="give the server's URL as http://HOST:PORT"))
     if isinstance(exc, (httpx.ConnectError, ConnectionRefusedError)) and not attempt.responses:
         return Fault(BackendUnavailable(f"cannot connect to {where} ({detail})", fix=fix))
     if produced:
@@ -169,6 +171,21 @@ def connection_fault(exc: BaseException, attempt: Attempt, produced: bool, where
     reset = "reset" in detail.lower() or isinstance(exc, ConnectionResetError)
     what = "reset the connection" if reset else "closed the connection"
     return Fault(BackendUnavailable(f"{where} {what} without answering ({detail})", fix=fix), retryable=True)
+
+
+def check_url(url: str, variable: str) -> str:
+    """``url`` if it is an http(s) URL with a host, else a ``ConfigError`` naming ``variable``."""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises on a port that is not a number
+        ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        ok = False
+    if not ok:
+        raise ConfigError(f"{variable} ({url}) is not an http(s) URL", fix=f"set {variable} like http://127.0.0.1:8080")
+    return url
 
 
 def _noted(error: BackendError, note: str) -> BackendError:

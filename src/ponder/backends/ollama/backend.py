@@ -31,6 +31,7 @@ from ponder.backends.retry import (
     RetryLog,
     RetryPolicy,
     StreamCut,
+    check_url,
     connection_fault,
     deadline_error,
     retrying,
@@ -86,7 +87,7 @@ class OllamaBackend(Backend):
                 "ollama: needs a model name", fix="write it after the colon, e.g. ollama:qwen2.5"
             )
         self.model = model
-        self.host = host or ollama_host()
+        self.host = check_url(host or ollama_host(), "OLLAMA_HOST" if host is None else "host")
         self.timeout = timeout
         self._window_option = context_window
         self._capabilities: Capabilities | None = None

@@ -32,7 +32,7 @@ from ponder.backends.base import (
 from ponder.backends.native import assistant_message, estimate_usage, parse_arguments
 from ponder.backends.openai.errors import OPENAI_API, EmptyStream, Endpoint, classify, refuses_streaming_tools
 from ponder.backends.openai.http import AsyncCompatibleClient, CompatibleClient
-from ponder.backends.retry import EmptyReply, Fault, RetryLog, RetryPolicy, StreamCut, retrying
+from ponder.backends.retry import EmptyReply, Fault, RetryLog, RetryPolicy, StreamCut, check_url, retrying
 from ponder.backends.transport import Attempt, DeadlineTransport
 from ponder.errors import BackendAuthError, BackendError, ConfigError
 
@@ -95,6 +95,8 @@ class OpenAIBackend(Backend):
             )
         self.model = model
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or "").rstrip("/") or None
+        if self.base_url is not None:
+            check_url(self.base_url, "OPENAI_BASE_URL" if base_url is None else "base_url")
         key = api_key or os.environ.get("OPENAI_API_KEY") or None
         self.endpoint = Endpoint(
             model=model, base_url=self.base_url, has_key=key is not None, timeout=timeout
