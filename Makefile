@@ -4,12 +4,27 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.ponder-installed
+# Real components the tests drive: headless Chromium (the report and `ponder view`), bubblewrap
+# (the sandbox of the code-running tools). Installed with apt-get when it is there and we are root.
+SYSTEM_PACKAGES ?= chromium bubblewrap
+SMOKE_MIN ?= 0.5
 
-.PHONY: setup demo test test-quick lint smoke
+.PHONY: setup system-packages demo test test-quick lint smoke
 
 setup: $(STAMP)
 
+system-packages:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then \
+	    echo "installing system packages:$$missing"; \
+	    DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing >/dev/null; \
+	  else echo "warning: install these system packages for the browser and sandbox tests:$$missing"; fi; \
+	fi
+
 $(STAMP): pyproject.toml Makefile
+	$(MAKE) system-packages
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[local,server,web,mcp,knowledge,dev]'
@@ -24,16 +39,18 @@ demo: setup
 lint: setup
 	$(PY) -m ruff check src tests benchmarks
 	$(PY) -m mypy
+	$(VENV)/bin/mkdocs build --strict --quiet
 
 # The gated smoke eval first, so that pytest's summary is the last thing CI prints.
 test: setup lint smoke
-	$(PY) -m pytest || [ $$? -eq 5 ]
+	$(PY) -m pytest
 
 # The smoke eval on the embedded model, gated: CI fails if the agent's score drops below the bar.
+# --no-cache: CI's verdict comes from the model, never from replayed runs.
 smoke: setup
 	$(VENV)/bin/ponder index docs/knowledge-base --name ponder-docs
-	$(VENV)/bin/ponder eval evals/smoke.yaml --model local:qwen2.5-coder-1.5b --min-score 0.5 \
-	  --junit .ponder/smoke-junit.xml --markdown .ponder/smoke.md
+	$(VENV)/bin/ponder eval evals/smoke.yaml --model local:qwen2.5-coder-1.5b --min-score $(SMOKE_MIN) --no-cache \
+	  --junit .ponder/smoke-junit.xml --markdown .ponder/smoke.md --html .ponder/smoke.html
 
 test-quick: setup
 	$(PY) -m pytest -m "not slow"

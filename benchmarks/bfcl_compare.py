@@ -11,8 +11,8 @@ made them.
 Ponder and ``ReActAgent`` run on the one loaded model (``backend.llm`` for ReAct: a plain LLM with
 the GGUF's own chat template). ``FunctionAgent`` needs a function-calling LLM, which an in-process
 GGUF is not: on ``local:`` the script starts llama.cpp's OpenAI server on the same GGUF with
-``--chat_format chatml-function-calling`` on 127.0.0.1 (``benchmarks/llama_server.py``, a copy of
-the tests' helper), gives ``FunctionAgent`` the ``openai:`` backend's ``OpenAILike`` pointed at it
+``--chat_format chatml-function-calling`` on 127.0.0.1 (``ponder.testing.llama_server``, the
+tests' helper too), gives ``FunctionAgent`` the ``openai:`` backend's ``OpenAILike`` pointed at it
 (which sends ``content: ""`` where LlamaIndex sends ``null``: that server refuses ``null``), and
 stops the server at the end. That is how DESIGN.md measured the stock ``FunctionAgent``.
 

@@ -54,8 +54,18 @@ class KnowledgeConfig(BaseModel):
     exclude: list[str] = Field(default_factory=list)
 
 
+class RunsConfig(BaseModel):
+    """``[runs]``: the records every ``ponder run`` and chat turn leaves under ``.ponder/runs/``."""
+
+    model_config = ConfigDict(extra="forbid")
+    record: bool = True
+    keep: int | None = Field(500, ge=1, description="records kept at most (the newest)")
+    max_age_days: float | None = Field(30.0, gt=0, description="records older than this are removed")
+    dir: str | None = Field(None, description="default: .ponder/runs")
+
+
 class PonderConfig(BaseModel):
-    """A config file: the default agent, named agents and knowledge bases."""
+    """A config file: the default agent, named agents, knowledge bases and run records."""
 
     model_config = ConfigDict(extra="forbid")
     agent: dict[str, Any] = Field(default_factory=dict)
@@ -63,6 +73,7 @@ class PonderConfig(BaseModel):
     agents: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Named agents (``[agents.NAME]``) as written; each starts from the default agent."""
     knowledge: dict[str, KnowledgeConfig] = Field(default_factory=dict)
+    runs: RunsConfig = Field(default_factory=RunsConfig)
     source: str | None = Field(None, exclude=True)
     """The file this came from (None: defaults, no file)."""
     _text: str = PrivateAttr("")

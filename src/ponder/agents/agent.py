@@ -7,6 +7,7 @@ download is ever needed).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -21,9 +22,12 @@ from ponder.agents.limits import Limits
 from ponder.agents.loop import LoopConfig, RunLoop
 from ponder.agents.protocol import Protocol, choose_protocol, system_message
 from ponder.agents.result import RunResult
-from ponder.agents.spec import AgentSpec, Approver
+from ponder.agents.spec import AgentSpec
 from ponder.backends.base import Backend
+from ponder.tools.approval import Approver
 from ponder.tools.base import Tool, as_tool
+
+log = logging.getLogger(__name__)
 
 
 class Agent:
@@ -107,6 +111,8 @@ class Agent:
         )
         self.last_result: RunResult | None = None
         self._last_loop: RunLoop | None = None
+        self.observers: list[Callable[[ev.Event], None]] = []
+        """Called with every event of every run (run records, traces); a failing observer is logged, never fatal."""
 
     # -- one-off tasks ---------------------------------------------------------------------------
     def run(self, task: str) -> RunResult:
@@ -119,6 +125,7 @@ class Agent:
         yield from self._track(loop.events(task))
 
     async def arun(self, task: str) -> RunResult:
+        """``run`` for async code: the loop runs in a worker thread while the event loop waits."""
         result: RunResult | None = None
         async for event in self.astream(task):
             if isinstance(event, ev.RunFinished):
@@ -136,6 +143,7 @@ class Agent:
         return self._collect(self.chat_stream(message))
 
     def chat_stream(self, message: str) -> Iterator[ev.Event]:
+        """``chat``'s events as they happen; the turn is kept in the history even if the stream stops early."""
         loop = self._last_loop = RunLoop(self._config())
         try:
             yield from self._track(loop.events(message, self.memory.get()))
@@ -145,6 +153,7 @@ class Agent:
                 self.memory.put(msg)
 
     def reset(self) -> None:
+        """Forget the session's history (the tools, model and spec stay)."""
         self.memory.reset()
 
     @property
@@ -176,6 +185,11 @@ class Agent:
         for event in events:
             if isinstance(event, ev.RunFinished):
                 self.last_result = event.result
+            for observe in self.observers:
+                try:
+                    observe(event)
+                except Exception as exc:  # a record or trace that cannot be written must not end the run
+                    log.warning("an observer of the run failed (%s: %s); the run goes on", type(exc).__name__, exc)
             yield event
 
     def _collect(self, events: Iterator[ev.Event]) -> RunResult:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,18 +30,19 @@ from ponder.agents.actions import (
     runaway_end,
 )
 from ponder.agents.limits import Limits
+from ponder.agents.plain_text import plain_answer
 from ponder.agents.protocol import (
     Protocol,
-    assistant_message,
+    history_message,
     observation_message,
     stringify,
     truncate,
 )
 from ponder.agents.result import RunResult, StepRecord, StopReason, ToolCallRecord
-from ponder.agents.spec import Approver
 from ponder.agents.tool_runner import run_tool
 from ponder.backends.base import Backend, Deadline, ModelReply, ModelRequest
-from ponder.errors import InternalError, PonderError
+from ponder.errors import InternalError, MistakeKind, PonderError
+from ponder.tools.approval import Approver
 from ponder.tools.base import Tool
 from ponder.usage import Usage
 
@@ -60,6 +61,8 @@ class LoopConfig:
     temperature: float = 0.0
     seed: int | None = None
     observation_chars: int = 4000
+    cancel: Callable[[], bool] | None = None
+    """Asked between steps and as text streams in; True ends the run as ``StopReason.CANCELLED``."""
 
 
 @dataclass
@@ -94,11 +97,13 @@ class RunLoop:
         self.new_messages: list[ChatMessage] = []
 
     # -- the run ---------------------------------------------------------------------------
-    def events(self, task: str, history: Sequence[ChatMessage] = ()) -> Iterator[ev.Event]:
+    def events(self, task: str, history: Sequence[ChatMessage] = (), *, continuing: bool = False) -> Iterator[ev.Event]:
+        """``continuing``: ``history`` already holds ``task`` and the run's work so far (a paused
+        run resumed); the model is asked for the next step with no new user message."""
         c = self.c
-        user = ChatMessage(role=MessageRole.USER, content=task)
         st = _State(task=task, started=time.perf_counter(), messages=[c.system, *history])
-        st.add(user)
+        if not continuing:
+            st.add(ChatMessage(role=MessageRole.USER, content=task))
         self.new_messages = st.new_messages
         yield ev.RunStarted(task=task, model=c.backend.name, protocol=c.protocol.value, tools=tuple(c.tools))
         stop: StopReason | None = None
@@ -113,30 +118,36 @@ class RunLoop:
                 if self._out_of_time(st):
                     stop = StopReason.TIMEOUT
                     break
+                if self._cancelled():
+                    stop = StopReason.CANCELLED
+                    break
                 step += 1
                 yield ev.StepStarted(step=step)
                 answer_only, st.answer_next = st.answer_next, False
                 reply, text = yield from self._ask(st, step, with_tools=not answer_only)
+                if self._cancelled():
+                    stop = StopReason.CANCELLED
+                    break
                 if st.timed_out:
                     st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
                     stop = StopReason.TIMEOUT
                     break
                 calls, native_ids, problem, thought = self._read_actions(reply, text)
-                mistake = "parse"
+                mistake = MistakeKind.PARSE
                 if not calls and problem is None:
                     described = self._described_call(st, text)
                     if described is not None:
-                        mistake, problem = "not_called", described
+                        mistake, problem = MistakeKind.NOT_CALLED, described
                     else:
-                        answer = final_answer(text)
+                        answer = plain_answer(final_answer(text)).strip()
                         if answer:
                             st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
                             stop = StopReason.ANSWER
                             break
-                        mistake, problem = "empty", "your reply was empty"
+                        mistake, problem = MistakeKind.EMPTY, "your reply was empty"
                 if thought:
                     yield ev.Thought(step=step, text=thought)
-                st.add(assistant_message(reply, text, native_ids))
+                st.add(history_message(reply, text, native_ids))
                 if problem is not None:
                     yield from self._mistake(st, step, mistake, problem)
                     continue
@@ -149,13 +160,13 @@ class RunLoop:
                 # A small model that repeats a call has what it needs but does not know to stop:
                 # answered with a tool result, it mostly repeats the call again; asked as the
                 # user, with the tools off, it answers.
-                st.answer_next = all(r.error_kind == "repeated" for r in st.trajectory[ran:])
+                st.answer_next = all(r.error_kind is MistakeKind.REPEATED for r in st.trajectory[ran:])
                 if st.answer_next and stop is None:
                     st.add(ChatMessage(role=MessageRole.USER, content=prompts.render("answer_now", c.prompts_dir)))
                 if stop is StopReason.LOOP:
                     break
             # A loop in an answer-only step was the last attempt already: it is not asked twice.
-            if stop is not StopReason.ANSWER and not (stop is StopReason.LOOP and answer_only):
+            if stop not in (StopReason.ANSWER, StopReason.CANCELLED) and not (stop is StopReason.LOOP and answer_only):
                 answer = yield from self._last_attempt(st, step + 1, stop or StopReason.MAX_STEPS)
         except Exception as exc:  # a bug in Ponder is an InternalError: only PonderErrors leave the loop
             error = exc if isinstance(exc, PonderError) else InternalError.from_exception(exc, doing="running the agent loop")
@@ -191,6 +202,8 @@ class RunLoop:
         deadline = self._deadline(st)
 
         def stop_when(text: str) -> int | None:
+            if self._cancelled():
+                return len(text)
             if deadline is not None and time.perf_counter() > deadline:
                 st.timed_out = True
                 return len(text)
@@ -268,19 +281,19 @@ class RunLoop:
             st.nudged = True
         return name
 
-    def _mistake(self, st: _State, step: int, kind: str, detail: str) -> Generator[ev.Event, None, None]:
+    def _mistake(self, st: _State, step: int, kind: MistakeKind, detail: str) -> Generator[ev.Event, None, None]:
         """An unusable reply becomes an observation that says how to fix it.
 
         ``detail`` is the problem (``parse``, ``empty``) or the tool's name (``not_called``).
         """
-        if kind == "not_called":
+        if kind is MistakeKind.NOT_CALLED:
             obs = prompts.render("not_called", self.c.prompts_dir, name=detail)
         else:
-            template = "empty_reply" if kind == "empty" else "parse_error"
+            template = "empty_reply" if kind is MistakeKind.EMPTY else "parse_error"
             obs = prompts.render(template, self.c.prompts_dir, problem=detail)
         yield ev.ModelMistakeEvent(step=step, kind=kind, observation=obs)
-        if kind != "not_called":  # no call was attempted: nothing for the trajectory
-            st.trajectory.append(ToolCallRecord(step=step, name="", arguments={}, output=obs, ok=False, error_kind="parse"))
+        if kind is not MistakeKind.NOT_CALLED:  # no call was attempted: nothing for the trajectory
+            st.trajectory.append(ToolCallRecord(step=step, name="", arguments={}, output=obs, ok=False, error_kind=MistakeKind.PARSE))
         st.add(ChatMessage(role=MessageRole.USER, content=obs))
 
     # -- one tool call ------------------------------------------------------------------------
@@ -297,30 +310,30 @@ class RunLoop:
         st.add(observation_message(output, name=call.name, call_id=call_id, capabilities=c.backend.capabilities, protocol=c.protocol))
         return looping
 
-    def _execute(self, st: _State, call: ActionCall) -> tuple[str, bool, str | None, float, bool, ActionCall]:
+    def _execute(self, st: _State, call: ActionCall) -> tuple[str, bool, MistakeKind | None, float, bool, ActionCall]:
         """Run one call; returns (observation, ok, error kind, seconds, looping, the call as run)."""
         c = self.c
         tool = c.tools.get(call.name) or self._closest_tool(call.name)
         if tool is None:
             available = ", ".join(c.tools) or "(none)"
-            return prompts.render("unknown_tool", c.prompts_dir, name=call.name, available=available), False, "unknown_tool", 0.0, False, call
+            return prompts.render("unknown_tool", c.prompts_dir, name=call.name, available=available), False, MistakeKind.UNKNOWN_TOOL, 0.0, False, call
         try:
             arguments = tool.validate(call.arguments)
         except PonderError:
             raise
         except Exception as exc:  # ToolArgumentsError: the model's to fix
             problem = getattr(exc, "observation", str(exc))
-            return prompts.render("bad_arguments", c.prompts_dir, problem=problem, name=tool.name), False, "bad_arguments", 0.0, False, call
+            return prompts.render("bad_arguments", c.prompts_dir, problem=problem, name=tool.name), False, MistakeKind.BAD_ARGUMENTS, 0.0, False, call
         used = ActionCall(name=tool.name, arguments=arguments, raw=call.raw)
         key = f"{tool.name}:{json.dumps(arguments, sort_keys=True, default=str)}"
         if key in st.seen_calls:
             st.repeats += 1
             looping = st.repeats > c.limits.max_repeats
-            return prompts.render("repeated_call", c.prompts_dir, name=tool.name), False, "repeated", 0.0, looping, used
+            return prompts.render("repeated_call", c.prompts_dir, name=tool.name), False, MistakeKind.REPEATED, 0.0, looping, used
         st.seen_calls[key] = len(st.trajectory)
         if tool.needs_approval and not (c.approve and c.approve(tool, arguments)):
-            return f"The user did not approve running {tool.name}. Do not retry it; answer without it.", False, "refused", 0.0, False, used
-        outcome = run_tool(tool, arguments, tool.timeout or c.limits.tool_timeout)
+            return f"The user did not approve running {tool.name}. Do not retry it; answer without it.", False, MistakeKind.REFUSED, 0.0, False, used
+        outcome = run_tool(tool, arguments, tool.timeout or c.limits.tool_timeout, c.prompts_dir)
         output = stringify(outcome.output)
         if tool.name != call.name:
             output = f"(ran {tool.name}; there is no tool named {call.name}) {output}"
@@ -349,7 +362,7 @@ class RunLoop:
         reply, text = yield from self._ask(st, step, with_tools=False)
         st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
         found = extract_actions(text, self.c.tools)
-        return final_answer(text) if found.is_answer and text.strip() else None
+        return plain_answer(final_answer(text)).strip() if found.is_answer and text.strip() else None
 
     def _deadline(self, st: _State) -> float | None:
         timeout = self.c.limits.run_timeout
@@ -367,6 +380,9 @@ class RunLoop:
         if st.final_attempt:
             return Deadline(at=at, limit=f"the time allowed for the final answer ({at - time.perf_counter():.0f}s)")
         return Deadline(at=at, limit=f"the run's time limit of {timeout:g}s (--timeout)")
+
+    def _cancelled(self) -> bool:
+        return self.c.cancel is not None and self.c.cancel()
 
     def _out_of_time(self, st: _State) -> bool:
         deadline = self._deadline(st)

@@ -23,6 +23,7 @@ from ponder.agents.limits import Limits
 from ponder.backends.local.tool_listing import ToolListing
 from ponder.config import McpServerConfig, PonderConfig, load_config
 from ponder.errors import ConfigError, InputError
+from ponder.tools.approval import Approver
 
 if TYPE_CHECKING:
     from ponder.agents.agent import Agent
@@ -31,8 +32,6 @@ if TYPE_CHECKING:
     from ponder.tools.selection import ToolSelection
     from ponder.tools.settings import ToolSettings
 
-Approver = Callable[["Tool", dict[str, Any]], bool]
-"""Answers whether a tool that needs approval may run with these arguments."""
 
 _RESOLVED_TOOLS: dict[tuple[Any, ...], list[Tool]] = {}
 _TOOLS_LOCK = threading.Lock()
@@ -109,6 +108,7 @@ class AgentSpec(BaseModel):
             ) from None
 
     def to_json(self) -> str:
+        """The spec as JSON (fields left at their defaults are omitted); ``from_json`` reads it back."""
         return self.model_dump_json(exclude_defaults=True)
 
     # -- changing --------------------------------------------------------------------------------
@@ -163,11 +163,13 @@ class AgentSpec(BaseModel):
         return resolve_backend(model, **self.backend_options(model))
 
     def backend_options(self, model: str | None = None) -> dict[str, Any]:
+        """The options the backend factory of ``model`` (default: this spec's) gets from this spec."""
         if (model or self.model or "").startswith("local:"):
             return self.local.model_dump()
         return {}
 
     def tool_settings(self, cwd: Path | None = None) -> ToolSettings:
+        """The limits and permissions the built-in tools get: file roots, timeouts capped by ``limits.tool_timeout``."""
         from ponder.tools.settings import ToolSettings
 
         return ToolSettings.configured(
@@ -213,6 +215,7 @@ class AgentSpec(BaseModel):
         return selection
 
     def approver(self) -> Approver:
+        """The approval policy this spec declares (``approve_all``, ``allow_tools_without_approval``)."""
         from ponder.tools.approval import ApprovalPolicy
 
         return ApprovalPolicy.build(yes=self.approve_all, allowed=self.allow_tools_without_approval)

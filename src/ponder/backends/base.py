@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -193,24 +193,3 @@ class TextGuard:
             if any(stop.startswith(tail) for stop in self._stops):
                 return size
         return 0
-
-
-def guard_stream(deltas: Iterable[str], request: ModelRequest) -> Iterator[str]:
-    """Yield deltas until a stop sequence or ``stop_when`` says stop (the iterable is then closed)."""
-    guard = TextGuard(request)
-    iterator = iter(deltas)
-    try:
-        for delta in iterator:
-            shown, done = guard.feed(delta)
-            if shown:
-                yield shown
-            if done:
-                break
-        else:
-            rest = guard.flush()
-            if rest:
-                yield rest
-    finally:
-        close = getattr(iterator, "close", None)
-        if close is not None:
-            close()

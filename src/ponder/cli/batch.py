@@ -54,7 +54,7 @@ def load_tasks(path: Path) -> list[dict[str, str]]:
 def run_batch(args: argparse.Namespace) -> int:
     """Run the task file's tasks; results go to ``-o`` or ``<file>.results.jsonl`` as each one ends."""
     from ponder.batch import BatchResults, BatchTask
-    from ponder.cli.common import build_agent
+    from ponder.cli.common import build_agent, record_runs
 
     if getattr(args, "resume", False) and getattr(args, "force", False):
         from ponder.errors import InputError
@@ -69,6 +69,8 @@ def run_batch(args: argparse.Namespace) -> int:
         if results.kept:
             print(f"resuming: {len(results.kept)} task(s) already done, {len(todo)} to go", file=sys.stderr)
         agent = build_agent(args) if todo else None
+        if agent is not None:
+            record_runs(agent, source="run")
         for item in todo:
             record = _run(agent, item, show_steps=args.steps)
             results.append(record)

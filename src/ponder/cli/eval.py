@@ -1,10 +1,7 @@
 """``ponder eval``: run a suite, report it, gate CI on it; ``ponder eval compare A B``.
 
-Exit codes (main.EXIT_CODES): 10 some runs errored, 11 score below --min-score,
-12 significant regression against --baseline, 13 --require-live but some runs were replayed
-from the cache. When several apply, errors win (a run with errors measured less than it should,
-so its score says little either way), then 13 (a replayed run measured nothing live), then 11,
-then 12.
+Exit codes: ``Verdict.exit_code`` (``ponder.evals.gate``) picks among ``ponder.errors.ExitCode``
+(13 when ``--require-live`` finds runs replayed from the cache).
 """
 
 from __future__ import annotations
@@ -25,8 +22,6 @@ if TYPE_CHECKING:
     from ponder.evals.gate import Verdict
     from ponder.evals.report import Report
     from ponder.evals.suite import Suite
-
-EXIT_ERRORS, EXIT_BELOW_MIN, EXIT_REGRESSION, EXIT_REPLAYED = 10, 11, 12, 13
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -55,6 +50,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--json", metavar="PATH", help="write the full report as JSON ('-' for stdout)")
     out.add_argument("--junit", metavar="PATH", help="write JUnit XML ('-' for stdout)")
     out.add_argument("--markdown", metavar="PATH", help="write a Markdown summary ('-' for stdout; appends to $GITHUB_STEP_SUMMARY)")
+    out.add_argument("--html", metavar="PATH", help="write a self-contained HTML report: cases, trajectories, plots (opens offline)")
     out.add_argument("--no-progress", action="store_true", help="no progress bar or per-run lines")
     out.add_argument("-q", "--quiet", action="store_true", help="no summary table")
     gate = parser.add_argument_group("CI gating")
@@ -137,9 +133,10 @@ def _run(args: argparse.Namespace) -> int:
         raise
     finally:
         progress.close()
-    comparison = _baseline(report, args)
+    baseline = _load_baseline(args)
+    comparison = _compare_with(baseline, report, args)
     verdict = _verdict(report, comparison, args)
-    _write_reports(report, comparison, verdict, args)
+    _write_reports(report, comparison, verdict, args, baseline=baseline)
     if not args.quiet:
         target = console if stdout_taken else _console(stderr=False)
         render_report(target, report, verdict=verdict)
@@ -148,19 +145,7 @@ def _run(args: argparse.Namespace) -> int:
 
             render_comparison(target, comparison)
         console.print(f"[dim]log: {out}[/]")
-    return exit_code(verdict)
-
-
-def exit_code(verdict: Verdict) -> int:
-    if verdict.errors:
-        return EXIT_ERRORS
-    if verdict.replayed:
-        return EXIT_REPLAYED
-    if verdict.below_min:
-        return EXIT_BELOW_MIN
-    if verdict.regression:
-        return EXIT_REGRESSION
-    return 0
+    return int(verdict.exit_code)
 
 
 def _overrides(suite: Suite, args: argparse.Namespace) -> Suite:
@@ -200,17 +185,24 @@ def _console(*, stderr: bool) -> Console:
 
 def _consoles(args: argparse.Namespace) -> tuple[Console, bool]:
     """Progress and notes go to stderr; the table too when a report is written to stdout."""
-    stdout_taken = "-" in (args.json, args.junit, args.markdown)
+    stdout_taken = "-" in (args.json, args.junit, args.markdown, args.html)
     return _console(stderr=True), stdout_taken
 
 
-def _baseline(report: Report, args: argparse.Namespace) -> Comparison | None:
+def _load_baseline(args: argparse.Namespace) -> Report | None:
     if args.baseline is None:
         return None
-    from ponder.evals.compare import compare
     from ponder.evals.report import load_report
 
-    return compare(load_report(args.baseline), report, alpha=args.alpha)
+    return load_report(args.baseline)
+
+
+def _compare_with(baseline: Report | None, report: Report, args: argparse.Namespace) -> Comparison | None:
+    if baseline is None:
+        return None
+    from ponder.evals.compare import compare
+
+    return compare(baseline, report, alpha=args.alpha)
 
 
 def _verdict(report: Report, comparison: Comparison | None, args: argparse.Namespace) -> Verdict:
@@ -225,7 +217,9 @@ def _verdict(report: Report, comparison: Comparison | None, args: argparse.Names
     )
 
 
-def _write_reports(report: Report, comparison: Comparison | None, verdict: Verdict, args: argparse.Namespace) -> None:
+def _write_reports(
+    report: Report, comparison: Comparison | None, verdict: Verdict, args: argparse.Namespace, *, baseline: Report | None = None
+) -> None:
     if args.json:
         _emit(args.json, report.model_dump_json(indent=2))
     if args.junit:
@@ -237,6 +231,10 @@ def _write_reports(report: Report, comparison: Comparison | None, verdict: Verdi
 
         text = to_markdown(report, comparison=comparison, verdict=verdict)
         _emit(args.markdown, text, append=args.markdown == os.environ.get("GITHUB_STEP_SUMMARY"))
+    if args.html:
+        from ponder.evals.html_report import to_html
+
+        _emit(args.html, to_html(report, baseline=baseline, comparison=comparison, verdict=verdict))
 
 
 def _emit(target: str, text: str, *, append: bool = False) -> None:
@@ -264,7 +262,12 @@ def _compare(args: argparse.Namespace) -> int:
 
     if len(args.target) != 3:
         raise InputError("compare takes two results files", fix="ponder eval compare baseline.json current.json")
-    comparison = compare(load_report(Path(args.target[1])), load_report(Path(args.target[2])), alpha=args.alpha)
+    first, second = load_report(Path(args.target[1])), load_report(Path(args.target[2]))
+    comparison = compare(first, second, alpha=args.alpha)
+    if args.html:
+        from ponder.evals.html_report import to_html
+
+        _emit(args.html, to_html(second, baseline=first, comparison=comparison))
     if args.json:
         _emit(args.json, comparison.model_dump_json(indent=2))
     if args.markdown:
@@ -273,6 +276,8 @@ def _compare(args: argparse.Namespace) -> int:
         text = "\n".join(compare_markdown(comparison)) + "\n"
         _emit(args.markdown, text, append=args.markdown == os.environ.get("GITHUB_STEP_SUMMARY"))
     if not args.quiet:
-        render_comparison(_console(stderr="-" in (args.json, args.markdown)), comparison)
+        render_comparison(_console(stderr="-" in (args.json, args.markdown, args.html)), comparison)
     gated = args.max_regression is not None and comparison.regressed(args.max_regression)
-    return EXIT_REGRESSION if gated else 0
+    from ponder.errors import ExitCode
+
+    return int(ExitCode.EVAL_REGRESSION if gated else ExitCode.OK)

@@ -19,20 +19,11 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "models": ("ponder.cli.models", "list the model backends and whether each is usable now"),
     "tools": ("ponder.cli.tools", "list the tools, where they come from and whether they are enabled"),
     "index": ("ponder.cli.index", "index documents for the knowledge tools and chat mode"),
+    "runs": ("ponder.cli.runs", "list the recorded runs; `runs show ID` prints one step by step"),
+    "view": ("ponder.cli.view", "browse the project's run and eval records in a local web app"),
+    "serve": ("ponder.cli.serve", "serve agents behind an OpenAI-compatible HTTP API"),
 }
 
-EXIT_CODES = """exit codes:
-  0    success
-  1    the run ended without an answer (a limit was hit)
-  2    bad usage: flags, task file, suite file
-  3    configuration error (ponder.toml, tool definitions)
-  4    model backend unusable: not installed, not reachable, not authorised, no such model
-  10   eval: some cases errored          11  eval: score below --min-score
-  12   eval: significant regression against --baseline
-  13   eval: --require-live, but some runs were replayed from the cache
-  70   internal error: a bug in Ponder (please report it)
-  130  interrupted (Ctrl-C)
-"""
 
 
 def build_parser(selected: str | None) -> argparse.ArgumentParser:
@@ -41,7 +32,7 @@ def build_parser(selected: str | None) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ponder",
         description="Ponder: agents built on LlamaIndex that work with small local models.",
-        epilog=EXIT_CODES,
+        epilog=exit_codes_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"ponder {version()}")
@@ -51,6 +42,12 @@ def build_parser(selected: str | None) -> argparse.ArgumentParser:
         if name == selected:
             importlib.import_module(module).add_arguments(sp)
     return parser
+
+
+def exit_codes_help() -> str:
+    from ponder.errors import ExitCode
+
+    return "exit codes:\n" + "\n".join(f"  {int(code):<4} {code.meaning}" for code in ExitCode)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -69,7 +66,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run_handler(args: argparse.Namespace) -> int:
     """Run a subcommand; every exception ends here as one printed line and an exit code."""
-    from ponder.errors import InternalError, PonderError
+    from ponder.errors import ExitCode, InternalError, PonderError
 
     show_warnings()
     try:
@@ -78,17 +75,17 @@ def run_handler(args: argparse.Namespace) -> int:
     except PonderError as exc:
         _debug(exc)
         print_error(exc.message, exc.fix)
-        return exc.exit_code
+        return int(exc.exit_code)
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
-        return 130
+        return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
         return 0
     except Exception as exc:  # a bug in Ponder: named as one, with where to report it
         _debug(exc)
         error = InternalError.from_exception(exc, doing=f"running `ponder {args.command}`")
         print_error(error.message, error.fix)
-        return error.exit_code
+        return int(error.exit_code)
 
 
 def show_warnings() -> None:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ponder.cli.common import add_agent_arguments, build_agent
+from ponder.cli.common import add_agent_arguments, build_agent, record_runs
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -32,6 +32,7 @@ def handle(args: argparse.Namespace) -> int:
     if not task or not task.strip():
         raise InputError("no task given", fix='pass the task in quotes, e.g. ponder run "What is 17*23?", or -f tasks.yaml')
     agent = build_agent(args, quiet=args.json)
+    record_runs(agent, source="run")
     result = _run_one(agent, task.strip(), show_steps=args.steps)
     if args.json:
         print(result.model_dump_json(indent=2))
@@ -54,13 +55,17 @@ def _run_one(agent: Any, task: str, *, show_steps: bool) -> Any:
         printer = StepPrinter(Console(stderr=True), stream_text=True)
     result = None
     error: ev.ErrorEvent | None = None
-    for event in agent.stream(task):
+    try:
+        for event in agent.stream(task):
+            if printer:
+                printer(event)
+            if isinstance(event, ev.ErrorEvent):
+                error = event
+            if isinstance(event, ev.RunFinished):
+                result = event.result
+    finally:
         if printer:
-            printer(event)
-        if isinstance(event, ev.ErrorEvent):
-            error = event
-        if isinstance(event, ev.RunFinished):
-            result = event.result
+            printer.close()
     if error is not None:
         from ponder.errors import BackendError, PonderError
 

@@ -23,11 +23,11 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from ponder.errors import InputError, MissingDependency
 from ponder.evals import bfcl_ast
-from ponder.evals.grading import GradeContext, Grader, GradeResult, register_grader
+from ponder.evals.grading import GradeContext, GradedCase, Grader, GradeResult, register_grader
 
 if TYPE_CHECKING:
     from ponder.agents.result import RunResult
-    from ponder.evals.suite import Case, Suite
+    from ponder.evals.suite import Suite
     from ponder.tools.base import Tool
 
 INSTALL = "pip install --no-deps bfcl-eval==2026.3.23"
@@ -398,7 +398,7 @@ def load_suite(name: str) -> Suite:
     )
 
 
-def case_of(case: Case) -> BfclCase:
+def case_of(case: GradedCase) -> BfclCase:
     """The BFCL case an eval case was made from (its answers are the eval case's ``expected``)."""
     try:
         category, functions = case.metadata["bfcl_category"], case.metadata["bfcl_functions"]

@@ -1,15 +1,16 @@
 """CI gating: did the run have errors, fall below the threshold, or regress against a baseline?
 
-The library only states the verdicts; the CLI turns them into exit codes (10 errors,
-13 replayed from the cache under ``--require-live``, 11 below ``--min-score``, 12 significant
-regression; errors win, because a run with errors measured less than it should and its score
-cannot be trusted either way, and a replayed run did not measure the live model at all).
+``Verdict.exit_code`` is the code the CLI exits with: errors win, because a run with errors
+measured less than it should and its score cannot be trusted either way; then runs replayed from
+the cache under ``--require-live`` (a replayed run measured nothing live); then a score below
+``--min-score``, then a significant regression.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ponder.errors import ExitCode
 from ponder.evals.compare import Comparison
 from ponder.evals.report import Report
 
@@ -26,6 +27,18 @@ class Verdict:
     @property
     def ok(self) -> bool:
         return not (self.errors or self.below_min or self.regression or self.replayed)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if self.errors:
+            return ExitCode.EVAL_ERRORS
+        if self.replayed:
+            return ExitCode.EVAL_REPLAYED
+        if self.below_min:
+            return ExitCode.EVAL_BELOW_MIN
+        if self.regression:
+            return ExitCode.EVAL_REGRESSION
+        return ExitCode.OK
 
 
 def judge_run(

@@ -21,7 +21,7 @@ from ponder.evals.grading import Grader, GraderSpecError, parse_grader
 from ponder.evals.spec import CaseSpec, SuiteSpec
 from ponder.evals.suite import Case, Suite
 
-FIX = "see the Evals section of the README for the suite format (editors can validate against evals/schema.json)"
+FIX = "see docs/evals.md for the suite format (editors can validate against evals/schema.json)"
 Loc = tuple[str | int, ...]
 
 
@@ -134,6 +134,7 @@ def _case(c: CaseSpec, i: int, suite_graders: list[Grader] | None, tools: Any) -
     return Case(
         id=c.id,
         input=c.input,
+        turns=tuple(c.turns),
         expected=c.expected,
         tags=tuple(c.tags),
         graders=graders,

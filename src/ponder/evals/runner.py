@@ -9,6 +9,7 @@ failures; a job that overruns its hard deadline is recorded as an error and aban
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 import time
@@ -22,7 +23,7 @@ from ponder.errors import PonderError
 from ponder.evals.cache import CacheStore, CachingBackend
 from ponder.evals.fingerprints import RunKeyer, backend_identity, jsonable
 from ponder.evals.grading import GradeContext
-from ponder.evals.records import CallRecord, CaseRecord, GradeRecord, ResultsLog, Status, job_key
+from ponder.evals.records import CaseRecord, GradeRecord, ResultsLog, Status, job_key, trajectory_fields
 from ponder.evals.sources import knowledge_tools
 
 if TYPE_CHECKING:
@@ -231,7 +232,8 @@ class EvalRunner:
         spec, live = self.job_spec(case, r)
         key = None
         if self._keyer is not None:
-            key = self._keyer.key(spec=spec, tools=[*spec.resolve_tools(), *live], task=case.input, repeat=r)
+            task = case.input if not case.turns else json.dumps([case.input, *case.turns])
+            key = self._keyer.key(spec=spec, tools=[*spec.resolve_tools(), *live], task=task, repeat=r)
         return spec, live, key
 
     def replay(self, case: Case, r: int) -> CaseRecord | None:
@@ -257,7 +259,7 @@ class EvalRunner:
         backend: Backend = self.backend
         if self.cache is not None:
             backend = CachingBackend(self.backend, self.cache, repeat=r, identity=self.identity)
-        result, error = self._run_agent(spec, backend, live, case.input)
+        result, error = self._run_agent(spec, backend, live, case)
         cached = "no"
         if isinstance(backend, CachingBackend):
             cached = "no" if not backend.hits else ("responses" if not backend.misses else "partly")
@@ -268,12 +270,15 @@ class EvalRunner:
         return self._record(case, r, result, status=None, error=None, grades=self.grade(case, result), cached=cached)
 
     def _run_agent(
-        self, spec: AgentSpec, backend: Backend, tools: list[Tool], task: str
+        self, spec: AgentSpec, backend: Backend, tools: list[Tool], case: Case
     ) -> tuple[RunResult | None, str | None]:
         try:
             # the suite chose these tools: every call is approved
             agent = spec.build(backend=backend, tools=tools, approve=lambda tool, arguments: True)
-            return agent.run(task), None
+            if not case.turns:
+                return agent.run(case.input), None
+            # a conversation: each user turn in one session, graded on the whole of it
+            return merge_turns([agent.chat(message) for message in (case.input, *case.turns)]), None
         except PonderError as exc:
             return getattr(exc, "result", None), f"{type(exc).__name__}: {exc}"
         except Exception as exc:
@@ -334,17 +339,35 @@ class EvalRunner:
             "cached": cached,
         }
         if result is not None:
-            data.update(
-                answer=result.answer,
-                stop_reason=result.stop_reason.value,
-                steps=result.steps,
-                tool_calls=[CallRecord(name=c.name, arguments=c.arguments, ok=c.ok, output=c.output[:500]) for c in result.trajectory],
-                prompt_tokens=result.usage.prompt_tokens,
-                completion_tokens=result.usage.completion_tokens,
-                model_calls=result.usage.model_calls,
-                seconds=round(result.seconds, 4),
-            )
+            # the whole trajectory (step texts, tool calls with results and seconds), bounded: records.py
+            data.update(trajectory_fields(result))
         return CaseRecord.model_validate(data)
+
+
+def merge_turns(results: list[RunResult]) -> RunResult:
+    """One result for a conversation: the last turn's answer and stop reason, every turn's calls,
+    steps, usage and time (steps and calls numbered across the turns)."""
+    from ponder.usage import Usage
+
+    usage = Usage()
+    trajectory, records = [], []
+    steps = 0
+    for result in results:
+        usage.add(result.usage)
+        trajectory += [c.model_copy(update={"step": c.step + steps}) for c in result.trajectory]
+        records += [s.model_copy(update={"step": s.step + steps}) for s in result.step_records]
+        steps += result.steps
+    last = results[-1]
+    return last.model_copy(
+        update={
+            "task": results[0].task,
+            "steps": steps,
+            "trajectory": trajectory,
+            "step_records": records,
+            "usage": usage,
+            "seconds": sum(r.seconds for r in results),
+        }
+    )
 
 
 def status_of(grades: list[GradeRecord]) -> Status:

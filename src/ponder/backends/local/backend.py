@@ -243,12 +243,6 @@ class LocalBackend(Backend):
                 self._loaded = load_model(path, n_ctx=self._n_ctx, n_threads=self._n_threads)
             return self._loaded
 
-    def warm(self) -> threading.Thread:
-        """Load in a background thread (the REPL shows its prompt meanwhile)."""
-        thread = threading.Thread(target=self.load, name="ponder-load-model", daemon=True)
-        thread.start()
-        return thread
-
     @property
     def llm(self) -> LocalLlamaLLM:
         if self._llm is None:
