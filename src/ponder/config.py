@@ -132,6 +132,8 @@ def load_file(path: Path) -> PonderConfig:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}", fix=f"fix the syntax at that line of {path}") from exc
+    except RecursionError:
+        raise ConfigError(f"{path}: the TOML is nested too deeply to read", fix=f"rewrite {path} as a flat TOML file") from None
     top_level = [key for key in TOP_LEVEL_AGENT_KEYS if key in data]
     agent = data.get("agent", {})
     if top_level and isinstance(agent, dict):

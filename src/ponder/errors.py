@@ -5,7 +5,11 @@ Three kinds, kept apart on purpose:
   variable, flag or command that mends it. The CLI prints them in one line, no traceback.
 - ``ModelMistake`` is something the *model* got wrong (its ``MistakeKind`` says what). It never
   leaves the loop: it becomes an observation the model sees on its next step.
-- Anything else that escapes is a bug in Ponder and is raised as is.
+- A bug in Ponder is a ``PonderError`` too: ``InternalError``, which names itself as a bug and
+  keeps the original exception as its ``__cause__``. Nothing else leaves the library.
+
+Things the user should know that stop nothing (a corrupt cache set aside, say) are
+``PonderWarning``s, issued with ``warnings.warn``; the CLI prints them in one line.
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ class ExitCode(IntEnum):
     EVAL_ERRORS = 10
     EVAL_BELOW_MIN = 11
     EVAL_REGRESSION = 12
+    EVAL_REPLAYED = 13
+    INTERNAL = 70
     INTERRUPTED = 130
 
     @property
@@ -33,13 +39,15 @@ class ExitCode(IntEnum):
 
 MEANINGS: dict[ExitCode, str] = {
     ExitCode.OK: "success",
-    ExitCode.NO_ANSWER: "the run ended without an answer (a limit was hit) or an unexpected failure",
+    ExitCode.NO_ANSWER: "the run ended without an answer (a limit was hit)",
     ExitCode.USAGE: "bad usage: flags, task file, suite file",
     ExitCode.CONFIG: "configuration error (ponder.toml, tool definitions)",
     ExitCode.BACKEND: "model backend (or Ray cluster) unusable: not installed, not reachable, not authorised, no such model",
     ExitCode.EVAL_ERRORS: "eval: some cases errored",
     ExitCode.EVAL_BELOW_MIN: "eval: score below --min-score",
     ExitCode.EVAL_REGRESSION: "eval: significant regression against --baseline",
+    ExitCode.EVAL_REPLAYED: "eval: --require-live, but some runs took replies from the cache",
+    ExitCode.INTERNAL: "internal error: a bug in Ponder (please report it)",
     ExitCode.INTERRUPTED: "interrupted (Ctrl-C)",
 }
 
@@ -72,6 +80,10 @@ class BackendError(PonderError):
 
 class BackendUnavailable(BackendError):
     """The backend's server does not answer or is too slow."""
+
+
+class DeadlineExceeded(BackendUnavailable):
+    """The run's time limit (``--timeout``) passed while waiting for the model."""
 
 
 class BackendAuthError(BackendError):
@@ -126,6 +138,40 @@ class ExecutorError(PonderError):
     """What runs the cases cannot be used: no Ray cluster at the address, actors that cannot start."""
 
     exit_code = ExitCode.BACKEND
+
+ISSUES_URL = "https://github.com/ponder-agents/ponder/issues"
+
+
+class InternalError(PonderError):
+    """A bug in Ponder (an exception Ponder did not expect); ``__cause__`` is the original."""
+
+    exit_code = ExitCode.INTERNAL  # 70, EX_SOFTWARE
+
+    @classmethod
+    def from_exception(cls, exc: BaseException, *, doing: str = "") -> InternalError:
+        import traceback
+
+        frames = traceback.extract_tb(exc.__traceback__)
+        where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+        detail = " ".join(str(exc).split())[:300]
+        during = f" while {doing}" if doing else ""
+        error = cls(
+            f"internal error (a bug in Ponder){during}: {type(exc).__name__}: {detail}{where}",
+            fix=f"please report it at {ISSUES_URL} with the command you ran (PONDER_DEBUG=1 shows the traceback)",
+        )
+        error.__cause__ = exc
+        return error
+
+
+class PonderWarning(UserWarning):
+    """Something the user should know that stops nothing (a corrupt file set aside, a line dropped)."""
+
+
+def warn(message: str) -> None:
+    """Issue a ``PonderWarning`` (the CLI prints it as one ``warning:`` line)."""
+    import warnings
+
+    warnings.warn(message, PonderWarning, stacklevel=2)
 
 
 class ModelMistake(Exception):

@@ -24,7 +24,7 @@ def test_a_record_keeps_each_steps_text_and_each_tool_call(tmp_path: Path) -> No
 
 def test_the_log_on_disk_holds_the_same_trajectory(tmp_path: Path) -> None:
     run_suite(tmp_path / "log.jsonl", divide_wrong=True)
-    _, records, _ = read_log(tmp_path / "log.jsonl")
+    records = read_log(tmp_path / "log.jsonl").records
     assert records["divide#0"].step_records[1].text == "The answer is 168."
     assert records["divide#0"].tool_calls[0].arguments == {"expression": "84*2"}
 
@@ -49,7 +49,7 @@ def test_a_record_from_an_older_log_without_the_new_fields_still_reads(tmp_path:
     }
     log = tmp_path / "old.jsonl"
     log.write_text(json.dumps({"type": "manifest", "suite": "s"}) + "\n" + json.dumps(old) + "\n")
-    _, records, _ = read_log(log)
+    records = read_log(log).records
     record = records["c#0"]
     assert isinstance(record, CaseRecord)
     assert record.step_records == [] and record.tool_calls[0].step is None and record.tool_calls[0].seconds is None

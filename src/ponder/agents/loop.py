@@ -40,8 +40,8 @@ from ponder.agents.protocol import (
 )
 from ponder.agents.result import RunResult, StepRecord, StopReason, ToolCallRecord
 from ponder.agents.tool_runner import run_tool
-from ponder.backends.base import Backend, ModelReply, ModelRequest
-from ponder.errors import MistakeKind, PonderError
+from ponder.backends.base import Backend, Deadline, ModelReply, ModelRequest
+from ponder.errors import InternalError, MistakeKind, PonderError
 from ponder.tools.approval import Approver
 from ponder.tools.base import Tool
 from ponder.usage import Usage
@@ -171,10 +171,11 @@ class RunLoop:
             # A loop in an answer-only step was the last attempt already: it is not asked twice.
             if stop not in (StopReason.ANSWER, StopReason.CANCELLED) and not (stop is StopReason.LOOP and answer_only):
                 answer = yield from self._last_attempt(st, step + 1, stop or StopReason.MAX_STEPS)
-        except PonderError as exc:
-            self.error = exc
+        except Exception as exc:  # a bug in Ponder is an InternalError: only PonderErrors leave the loop
+            error = exc if isinstance(exc, PonderError) else InternalError.from_exception(exc, doing="running the agent loop")
+            self.error = error
             stop = StopReason.ERROR
-            yield ev.ErrorEvent(message=exc.message, fix=exc.fix)
+            yield ev.ErrorEvent(message=error.message, fix=error.fix)
         if answer:
             yield ev.Answer(text=answer)
         result = RunResult(
@@ -224,6 +225,7 @@ class RunLoop:
             temperature=c.temperature,
             seed=c.seed,
             stop_when=stop_when,
+            deadline=self._request_deadline(st, deadline),
         )
         started = time.perf_counter()
         text = ""
@@ -373,6 +375,15 @@ class RunLoop:
         if st.final_attempt:
             return time.perf_counter() + max(10.0, timeout * 0.25)  # the last attempt gets its own short budget
         return st.started + timeout
+
+    def _request_deadline(self, st: _State, at: float | None) -> Deadline | None:
+        """The deadline handed to the backend, named as the user set it."""
+        timeout = self.c.limits.run_timeout
+        if at is None or timeout is None:
+            return None
+        if st.final_attempt:
+            return Deadline(at=at, limit=f"the time allowed for the final answer ({at - time.perf_counter():.0f}s)")
+        return Deadline(at=at, limit=f"the run's time limit of {timeout:g}s (--timeout)")
 
     def _cancelled(self) -> bool:
         return self.c.cancel is not None and self.c.cancel()

@@ -7,6 +7,7 @@ native tool calls and the text protocol. Backends know nothing of the loop, the 
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -51,6 +52,29 @@ class ModelReply:
     """The assistant message exactly as the backend wants it back in the history (native calls)."""
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """When a request must be over, on ``time.perf_counter()``'s clock, and what limit that is.
+
+    The loop sets one from the run's time limit (``Limits.run_timeout``); backends cut their
+    HTTP timeouts, retries and waits to ``remaining()`` and name ``limit`` when it passes.
+    """
+
+    at: float
+    limit: str = "the run's time limit"
+    """How messages name it, e.g. "the run's time limit of 30s (--timeout)"."""
+
+    @classmethod
+    def after(cls, seconds: float, limit: str = "") -> Deadline:
+        return cls(at=time.perf_counter() + seconds, limit=limit or f"a time limit of {seconds:g}s")
+
+    def remaining(self) -> float:
+        return self.at - time.perf_counter()
+
+    def expired(self) -> bool:
+        return self.remaining() <= 0
+
+
 @dataclass
 class ModelRequest:
     messages: Sequence[ChatMessage]
@@ -65,6 +89,8 @@ class ModelRequest:
     seed: int | None = None
     stop_when: Callable[[str], int | None] | None = None
     """Called with the text so far; an offset means 'stop here' (a complete action, or out of time)."""
+    deadline: Deadline | None = None
+    """When the answer must be complete: HTTP timeouts and retries never reach past it."""
 
 
 class Backend(ABC):

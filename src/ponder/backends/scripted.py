@@ -27,7 +27,7 @@ from llama_index.core.base.llms.types import (
 )
 from llama_index.core.llms import CustomLLM
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
-from pydantic import PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from ponder.backends.base import (
     Backend,
@@ -206,11 +206,29 @@ def echo_responder(messages: Sequence[ChatMessage]) -> Reply:
     return f"You said: {last_user.content if last_user else ''}"
 
 
+class _ScriptCall(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    arguments: dict[str, Any] | str = Field(default_factory=dict)
+
+
+class _ScriptItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = ""
+    tool_calls: list[_ScriptCall] = Field(default_factory=list)
+    delay: float = Field(0.0, ge=0, le=3600)
+    fail: str | None = None
+
+
 def load_script(path: Path) -> list[Reply]:
     """A script file: a JSON or YAML list whose items are strings or {text, tool_calls, delay, fail}."""
+    fix = "write a JSON or YAML list of replies: strings or {text, tool_calls: [{name, arguments}], delay, fail}"
     if not path.is_file():
         raise InputError(f"scripted backend: no script file at {path}", fix="pass scripted:<path to a .json or .yaml list>")
-    raw = path.read_text(encoding="utf-8")
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"scripted backend: cannot read {path}: {exc}", fix=fix) from None
     try:
         if path.suffix in (".yaml", ".yml"):
             import yaml
@@ -218,21 +236,24 @@ def load_script(path: Path) -> list[Reply]:
             data = yaml.safe_load(raw)
         else:
             data = json.loads(raw)
-    except Exception as exc:
-        raise InputError(f"scripted backend: cannot parse {path}: {exc}") from exc
+    except Exception as exc:  # yaml.YAMLError, json.JSONDecodeError, RecursionError on deep nesting
+        detail = " ".join(str(exc).split())[:200]
+        raise InputError(f"scripted backend: cannot parse {path}: {detail}", fix=fix) from None
     if not isinstance(data, list):
-        raise InputError(f"scripted backend: {path} must hold a list of replies")
+        raise InputError(f"scripted backend: {path} must hold a list of replies", fix=fix)
     replies: list[Reply] = []
-    for item in data:
+    for number, item in enumerate(data, start=1):
         if isinstance(item, str):
             replies.append(item)
-        elif isinstance(item, dict):
-            calls = [(c["name"], c.get("arguments", {})) for c in item.get("tool_calls", [])]
-            replies.append(
-                Scripted(text=item.get("text", ""), tool_calls=calls, delay=item.get("delay", 0.0), fail=item.get("fail"))
-            )
-        else:
-            raise InputError(f"scripted backend: {path}: each reply must be a string or a mapping")
+            continue
+        try:
+            parsed = _ScriptItem.model_validate(item)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"]) or "reply"
+            raise InputError(f"scripted backend: {path}: reply #{number}: {where}: {err['msg']}", fix=fix) from None
+        calls = [(c.name, c.arguments) for c in parsed.tool_calls]
+        replies.append(Scripted(text=parsed.text, tool_calls=calls, delay=parsed.delay, fail=parsed.fail))
     return replies
 
 

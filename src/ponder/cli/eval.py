@@ -1,6 +1,7 @@
 """``ponder eval``: run a suite, report it, gate CI on it; ``ponder eval compare A B``.
 
-Exit codes: ``Verdict.exit_code`` (``ponder.evals.gate``) picks among ``ponder.errors.ExitCode``.
+Exit codes: ``Verdict.exit_code`` (``ponder.evals.gate``) picks among ``ponder.errors.ExitCode``
+(13 when ``--require-live`` finds runs replayed from the cache).
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     gate.add_argument("--baseline", type=Path, help="an earlier --json report (or .jsonl log) to compare against")
     gate.add_argument("--max-regression", type=_fraction, help="allowed score drop against --baseline before exit 12 (default 0); with compare, gate on it too")
     gate.add_argument("--alpha", type=float, default=0.05, help="significance level of the paired test (default 0.05)")
+    gate.add_argument("--require-live", action="store_true", help="exit 13 if any run took replies from the cache (the gate must measure the live model)")
     parser.add_argument("--schema", action="store_true", help="print the JSON Schema of suite files and exit")
 
 
@@ -223,7 +225,13 @@ def _compare_with(baseline: Report | None, report: Report, args: argparse.Namesp
 def _verdict(report: Report, comparison: Comparison | None, args: argparse.Namespace) -> Verdict:
     from ponder.evals.gate import judge_run
 
-    return judge_run(report, min_score=args.min_score, comparison=comparison, max_regression=args.max_regression or 0.0)
+    return judge_run(
+        report,
+        min_score=args.min_score,
+        comparison=comparison,
+        max_regression=args.max_regression or 0.0,
+        require_live=args.require_live,
+    )
 
 
 def _write_reports(
@@ -247,13 +255,19 @@ def _write_reports(
 
 
 def _emit(target: str, text: str, *, append: bool = False) -> None:
+    """A report to stdout, or to a file written whole (atomically) or appended under its lock."""
+    from ponder.files import atomic_write, locked_append
+
+    text = text if text.endswith("\n") else text + "\n"
     if target == "-":
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.write(text)
         return
     path = Path(target)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a" if append else "w", encoding="utf-8") as f:
-        f.write(text if text.endswith("\n") else text + "\n")
+    if append:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        locked_append(path, text)
+    else:
+        atomic_write(path, text)
 
 
 # -- comparing two runs ----------------------------------------------------------------------

@@ -125,6 +125,9 @@ def render_report(console: Console, report: Report, *, verdict: Verdict | None =
     console.print(line, highlight=False)
     if repeats > 1:
         console.print(f"pass@{repeats} {_pct(o.pass_at_k[repeats])} · pass^{repeats} {_pct(o.pass_hat_k[repeats])}", highlight=False)
+    if report.manifest.get("cache", "off") != "off" or report.cache.touched:
+        style = "yellow" if report.cache.replayed and report.cache.replayed == report.cache.total else "dim"
+        console.print(f"[{style}]{report.cache.describe()}[/]", highlight=False)
     for message in verdict.messages if verdict else []:
         console.print(f"[bold red]✗ {message}[/]", highlight=False)
 

@@ -66,12 +66,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_handler(args: argparse.Namespace) -> int:
-    from ponder.errors import ExitCode, PonderError
+    """Run a subcommand; every exception ends here as one printed line and an exit code."""
+    from ponder.errors import ExitCode, InternalError, PonderError
 
+    show_warnings()
     try:
         handler = importlib.import_module(SUBCOMMANDS[args.command][0]).handle
         return int(handler(args))
     except PonderError as exc:
+        _debug(exc)
         print_error(exc.message, exc.fix)
         return int(exc.exit_code)
     except KeyboardInterrupt:
@@ -79,6 +82,39 @@ def run_handler(args: argparse.Namespace) -> int:
         return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
         return 0
+    except Exception as exc:  # a bug in Ponder: named as one, with where to report it
+        _debug(exc)
+        error = InternalError.from_exception(exc, doing=f"running `ponder {args.command}`")
+        print_error(error.message, error.fix)
+        return int(error.exit_code)
+
+
+def show_warnings() -> None:
+    """Print the library's ``PonderWarning``s as ``warning: ...`` lines on stderr (every one)."""
+    import warnings
+
+    from ponder.errors import PonderWarning
+
+    original = warnings.showwarning
+
+    def show(message: Warning | str, category: type[Warning], *rest: object, **kw: object) -> None:
+        if issubclass(category, PonderWarning):
+            print(f"warning: {message}", file=sys.stderr)
+        else:
+            original(message, category, *rest, **kw)  # type: ignore[arg-type]
+
+    warnings.showwarning = show
+    warnings.simplefilter("always", PonderWarning)
+
+
+def _debug(exc: BaseException) -> None:
+    """With PONDER_DEBUG=1, the traceback too (for bug reports)."""
+    import os
+
+    if os.environ.get("PONDER_DEBUG"):
+        import traceback
+
+        traceback.print_exception(exc.__cause__ or exc, file=sys.stderr)
 
 
 def print_error(message: str, fix: str = "") -> None:

@@ -110,4 +110,4 @@ def _finished_in(out: Path | None) -> dict[str, CaseRecord]:
     """The records of an earlier run that ``--resume`` will keep (read again, and checked, by the log)."""
     if out is None or not out.is_file():
         return {}
-    return read_log(out)[1]
+    return read_log(out).records

@@ -49,6 +49,8 @@ def parse_suite(text: str, *, source: str, base_dir: Path | None = None, default
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source
         raise InputError(f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}", fix="fix the YAML at that line") from exc
+    except RecursionError:
+        raise InputError(f"{source}: the YAML is nested too deeply to read", fix=FIX) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ponder.errors import warn
+from ponder.files import exclusive
 from ponder.knowledge import storage
 from ponder.knowledge.chunking import chunk_file
 from ponder.knowledge.errors import IndexUnusable, NoDocuments
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.core.schema import TextNode
 
+LOCK_WAIT = 600.0
+"""Seconds a second ``ponder index`` of the same base waits for the first before giving up."""
 Progress = Callable[[str, int, int], None]
 """Called as ``(stage, done, total)``; stages are ``reading``, ``embedding`` and ``writing``."""
 
@@ -70,7 +74,39 @@ def build_index(
     rebuild: bool = False,
     on_progress: Progress | None = None,
 ) -> IndexReport:
-    """Index the files under ``roots`` into ``index_dir``; raises ``NoDocuments`` if none can be read."""
+    """Index the files under ``roots`` into ``index_dir``; raises ``NoDocuments`` if none can be read.
+
+    One process updates an index at a time: a second ``ponder index`` of the same base waits for
+    the first to finish (then finds the index up to date), and leftovers of a killed run are
+    cleaned up or restored first.
+    """
+    with exclusive(index_dir, what="another `ponder index`", wait=LOCK_WAIT, on_wait=warn):
+        storage.recover(index_dir)
+        return _build(
+            name=name,
+            roots=roots,
+            index_dir=index_dir,
+            base_dir=base_dir,
+            settings=settings,
+            description=description,
+            exclude=exclude,
+            rebuild=rebuild,
+            on_progress=on_progress,
+        )
+
+
+def _build(
+    *,
+    name: str,
+    roots: Sequence[Path],
+    index_dir: Path,
+    base_dir: Path,
+    settings: IndexSettings | None,
+    description: str | None,
+    exclude: Sequence[str],
+    rebuild: bool,
+    on_progress: Progress | None,
+) -> IndexReport:
     started = time.perf_counter()
     settings = with_default_embedding(settings or IndexSettings())
     progress = on_progress or _quiet

@@ -23,7 +23,7 @@ from ponder.agents.protocol import observation_message, stringify, truncate
 from ponder.agents.result import RunResult, StepRecord, ToolCallRecord
 from ponder.agents.tool_runner import run_tool
 from ponder.backends.base import Backend, ModelReply, ModelRequest
-from ponder.errors import MistakeKind, PonderError
+from ponder.errors import InternalError, MistakeKind, PonderError
 from ponder.serve.store import PendingCall, Progress
 from ponder.tools.approval import Approver, describe_call
 from ponder.tools.base import Tool
@@ -136,6 +136,10 @@ def run_segment(segment: Segment, emit: Emit) -> Paused | Finished:
     loop = RunLoop(dataclasses.replace(segment.config, backend=tap))
     try:
         for event in loop.events(segment.task, history, continuing=segment.settle is not None):
+            if isinstance(loop.error, InternalError):
+                # A bug in Ponder: its text (which may hold anything) is never sent to the client;
+                # the original exception goes up to the 500-with-a-reference handler.
+                raise loop.error.__cause__ or loop.error
             if isinstance(event, ev.RunFinished):
                 result = _merged(progress, event.result, offset)
                 emit(ev.RunFinished(result=result, stop_reason=result.stop_reason))

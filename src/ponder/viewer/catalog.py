@@ -74,7 +74,8 @@ class Catalog:
         path = self.evals_dir / f"{eval_id}.jsonl"
         if not _listed(self.evals_dir, path):
             return None
-        manifest, records, _ = read_log(path)
+        log = read_log(path)
+        manifest, records = log.manifest, log.records
         return build_report(manifest or {}, records.values())
 
 
