@@ -47,3 +47,9 @@ def test_the_version_comes_from_the_package_metadata() -> None:
 
     assert ponder.__version__ == version("ponder")
     assert '__version__ = "' not in (ROOT / "src" / "ponder" / "__init__.py").read_text()
+
+
+def test_the_exit_code_page_lists_every_exit_code() -> None:
+    page = (ROOT / "docs" / "reference" / "exit-codes.md").read_text()
+    for code in ponder.ExitCode:
+        assert f"| {int(code)} | {code.meaning} |" in page
