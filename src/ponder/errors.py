@@ -121,6 +121,8 @@ class MistakeKind(StrEnum):
     """It described a tool call in words instead of making it."""
     EMPTY = "empty"
     """Its reply was empty."""
+    BY_HAND = "by_hand"
+    """It did arithmetic by hand while a tool that computes was there (asked once to use it)."""
     UNKNOWN_TOOL = "unknown_tool"
     BAD_ARGUMENTS = "bad_arguments"
     """The arguments failed the tool's schema."""

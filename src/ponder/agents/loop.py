@@ -29,6 +29,7 @@ from ponder.agents.actions import (
     parse_json,
     runaway_end,
 )
+from ponder.agents.hand_work import computing_tool, hand_arithmetic
 from ponder.agents.limits import Limits
 from ponder.agents.plain_text import plain_answer
 from ponder.agents.protocol import (
@@ -139,8 +140,11 @@ class RunLoop:
                 mistake = MistakeKind.PARSE
                 if not calls and problem is None:
                     described = self._described_call(st, text)
+                    by_hand = self._by_hand(st, text) if described is None else None
                     if described is not None:
                         mistake, problem = MistakeKind.NOT_CALLED, described
+                    elif by_hand is not None:
+                        mistake, problem = MistakeKind.BY_HAND, by_hand
                     else:
                         answer = plain_answer(final_answer(text)).strip()
                         if answer:
@@ -285,18 +289,34 @@ class RunLoop:
             st.nudged = True
         return name
 
+    def _by_hand(self, st: _State, text: str) -> str | None:
+        """``tool\x00expression`` when an answer works arithmetic out by hand before any tool ran and a
+        tool that computes is there (asked once per run), else None."""
+        if st.nudged or st.trajectory or st.final_attempt:
+            return None
+        tool = computing_tool(self.c.tools)
+        worked = hand_arithmetic(plain_answer(text)) if tool is not None else None
+        if tool is None or worked is None:
+            return None
+        st.nudged = True
+        return f"{tool}\x00{worked[:120]}"
+
     def _mistake(self, st: _State, step: int, kind: MistakeKind, detail: str) -> Generator[ev.Event, None, None]:
         """An unusable reply becomes an observation that says how to fix it.
 
-        ``detail`` is the problem (``parse``, ``empty``) or the tool's name (``not_called``).
+        ``detail`` is the problem (``parse``, ``empty``), the tool's name (``not_called``) or the
+        tool and the worked expression (``by_hand``).
         """
         if kind is MistakeKind.NOT_CALLED:
             obs = prompts.render("not_called", self.c.prompts_dir, name=detail)
+        elif kind is MistakeKind.BY_HAND:
+            name, _, expression = detail.partition("\x00")
+            obs = prompts.render("by_hand", self.c.prompts_dir, name=name, expression=expression)
         else:
             template = "empty_reply" if kind is MistakeKind.EMPTY else "parse_error"
             obs = prompts.render(template, self.c.prompts_dir, problem=detail)
         yield ev.ModelMistakeEvent(step=step, kind=kind, observation=obs)
-        if kind is not MistakeKind.NOT_CALLED:  # no call was attempted: nothing for the trajectory
+        if kind not in (MistakeKind.NOT_CALLED, MistakeKind.BY_HAND):  # no call was attempted: nothing for the trajectory
             st.trajectory.append(ToolCallRecord(step=step, name="", arguments={}, output=obs, ok=False, error_kind=MistakeKind.PARSE))
         st.add(ChatMessage(role=MessageRole.USER, content=obs))
 
