@@ -9,6 +9,7 @@ usage when the server does not report it, and translating a client's exceptions 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
     from ponder.tools.base import Tool
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def parse_arguments(raw: str | dict[str, Any] | None) -> dict[str, Any] | str:
@@ -88,5 +90,6 @@ def translate_errors(
             error = translate(exc)
             if error is None:
                 raise
+            log.debug("the model server's client raised %s (%s), reported as %s", type(exc).__name__, exc, type(error).__name__)
             raise error from exc
         yield item

@@ -7,6 +7,7 @@ the text protocol instead of an HTTP 400, and the context window never exceeds t
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterator, Sequence
 from typing import Any, cast
@@ -26,6 +27,8 @@ from ponder.backends.base import (
 from ponder.backends.native import assistant_message, estimate_usage, parse_arguments, translate_errors
 from ponder.backends.ollama.server import ollama_host
 from ponder.errors import BackendError, BackendUnavailable, ConfigError, ModelNotFound
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_CONTEXT_WINDOW = 8192
@@ -182,7 +185,8 @@ class OllamaBackend(Backend):
         try:
             with ollama.Client(host=self.host, timeout=min(self.timeout, PROBE_TIMEOUT)) as client:
                 return client.show(self.model)
-        except (ollama.ResponseError, httpx.HTTPError, ConnectionError, ValueError):
+        except (ollama.ResponseError, httpx.HTTPError, ConnectionError, ValueError) as exc:
+            log.debug("Ollama at %s could not describe %s (%s: %s); assuming it takes tools", self.host, self.model, type(exc).__name__, exc)
             return None  # not reachable or no such model: stream() says so, with the fix
 
     # -- errors ------------------------------------------------------------------------------
