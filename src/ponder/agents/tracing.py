@@ -51,12 +51,12 @@ class RunSpans:
     def __init__(self, tracer: Any, agent: Agent, *, capture: bool) -> None:
         from opentelemetry import context, trace
 
-        from ponder.telemetry.redaction import redact
+        from ponder.telemetry.redaction import redactor
 
         self._trace = trace
         self._context = context
         self._tracer = tracer
-        self._redact = redact
+        self._redact = redactor()
         self._capture = capture
         self._agent_name = agent.spec.name
         self._request = _drop_none(

@@ -47,8 +47,9 @@ class RedactingFilter(logging.Filter):
     """Masks secrets in a record's message (its arguments merged in) with ``ponder.redact`` or the run records' redactor."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        from ponder.telemetry.redaction import redact
+        from ponder.telemetry.redaction import redactor
 
+        redact = redactor()
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message or record.args:
