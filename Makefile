@@ -27,7 +27,7 @@ $(STAMP): pyproject.toml Makefile
 	$(MAKE) system-packages
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[local,server,web,mcp,knowledge,dev]'
+	$(PY) -m pip install --quiet -e '.[local,server,web,mcp,knowledge,otel,dev]'
 	# BFCL's data only: its own dependencies (torch, vllm...) are not needed to read it.
 	$(PY) -m pip install --quiet --no-deps bfcl-eval==2026.3.23
 	touch $(STAMP)

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import TYPE_CHECKING, Any
 
 from ponder.agents import events as ev
@@ -51,12 +51,10 @@ class RunSpans:
     def __init__(self, tracer: Any, agent: Agent, *, capture: bool) -> None:
         from opentelemetry import context, trace
 
-        from ponder.telemetry.redaction import redactor
-
         self._trace = trace
         self._context = context
         self._tracer = tracer
-        self._redact = redactor()
+        self._redactor: Callable[[str], str] | None = None
         self._capture = capture
         self._agent_name = agent.spec.name
         self._request = _drop_none(
@@ -271,6 +269,14 @@ class RunSpans:
         span.end()
 
     # -- helpers ------------------------------------------------------------------------------
+    def _redact(self, text: str) -> str:
+        """``text`` with secrets masked (the redactor is built on first need: most runs have nothing to redact)."""
+        if self._redactor is None:
+            from ponder.telemetry.redaction import redactor
+
+            self._redactor = redactor()
+        return self._redactor(text)
+
     def _content(self, text: str) -> str:
         text = text if len(text) <= CONTENT_CHARS else text[:CONTENT_CHARS] + "…"
         return self._redact(text)
