@@ -103,6 +103,18 @@ def test_spans_follow_each_other_in_time_inside_the_run(traces: Traces) -> None:
     assert call.seconds < 0.2
 
 
+def test_the_time_the_consumer_takes_with_an_event_is_not_counted_in_a_model_or_tool_call(traces: Traces) -> None:
+    import time
+
+    for event in adding_agent().stream("What is 2 + 3?"):
+        if type(event).__name__ in ("StepStarted", "ToolCallStarted"):
+            time.sleep(0.3)  # a slow screen
+    spans = traces.collect()
+    calls = [*by_name(spans, "chat script"), one(spans, "execute_tool add")]
+    assert all(c.seconds < 0.25 for c in calls), [c.seconds for c in calls]
+    assert one(spans, "invoke_agent").seconds >= 0.9  # the run, as its caller lived it
+
+
 def test_a_failing_tool_call_is_an_error_span_in_a_run_that_still_answers(traces: Traces) -> None:
     backend = ScriptedBackend([Scripted(tool_calls=[("explode", {"reason": "test"})]), "It failed."])
     Agent(backend, tools=[explode]).run("Try it")

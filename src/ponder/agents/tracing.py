@@ -4,10 +4,14 @@
 untouched otherwise. Spans follow the events as they pass:
 
 - ``invoke_agent [name]`` from ``RunStarted`` to ``RunFinished``, under the caller's current span;
-- ``chat {model}`` for each model call, from ``StepStarted`` (or, for the last attempt that has no
-  step of its own, the event before it) to its ``UsageEvent``, with the token counts and whether
-  the model called tools or stopped;
-- ``execute_tool {tool}`` from ``ToolCallStarted`` to ``ToolResult``; a failed call is an error span.
+- ``chat {model}`` for each model call, from the loop's resuming after ``StepStarted`` (or, for the
+  last attempt, which has no step of its own, after the event before its first ``TextDelta``) to
+  its ``UsageEvent``, with the token counts and whether the model called tools or stopped;
+- ``execute_tool {tool}`` from the loop's resuming after ``ToolCallStarted`` to ``ToolResult``; a
+  failed call is an error span.
+
+Calls start when the loop resumes, not when their event is handed out, so the consumer's time
+(rendering an event, say) is never counted in a model or tool call.
 
 While a model call or a tool call runs, its span is the current OpenTelemetry context, so spans
 made inside it (LlamaIndex's retrievers, an instrumented HTTP client) nest under it; the loop
@@ -75,21 +79,18 @@ class RunSpans:
         self._tools: dict[str, Any] = {}
         self._attached: list[tuple[Any, Any]] = []
         """(span, token) of the spans made current, innermost last."""
-        self._last_ns = time.time_ns()
+        self._resumed_ns = time.time_ns()
+        self._starting: ev.StepStarted | ev.ToolCallStarted | None = None
+        """A model or tool call announced by the event just passed on, started when the loop resumes."""
         self._broken = False
 
     # -- the stream ---------------------------------------------------------------------------
     def follow(self, events: Iterator[ev.Event]) -> Generator[ev.Event, None, None]:
         try:
             for event in events:
-                if not self._broken:
-                    try:
-                        self.on(event)
-                    except Exception as exc:  # a trace that cannot be made must not end the run
-                        self._broken = True
-                        log.warning("tracing this run failed (%s: %s); the run goes on untraced", type(exc).__name__, exc)
-                self._last_ns = time.time_ns()
+                self._guarded(self.on, event)
                 yield event
+                self._guarded(self.resumed)
         except GeneratorExit:
             _close(events)  # the consumer stopped reading: stop the loop first, then end the spans
             self._end_all(None, stopped=True)
@@ -99,20 +100,32 @@ class RunSpans:
             raise
         self._end_all(None)
 
+    def _guarded(self, handle: Callable[..., None], *args: Any) -> None:
+        if self._broken:
+            return
+        try:
+            handle(*args)
+        except Exception as exc:  # a trace that cannot be made must not end the run
+            self._broken = True
+            log.warning("tracing this run failed (%s: %s); the run goes on untraced", type(exc).__name__, exc)
+
     def on(self, event: ev.Event) -> None:
+        """An event has just happened (before its consumer sees it)."""
         if isinstance(event, ev.RunStarted):
             self._start_run(event)
         elif isinstance(event, ev.StepStarted):
             self._finish_chat("stop")
-            self._start_chat(time.time_ns(), event.step)
+            self._starting = event
         elif isinstance(event, ev.TextDelta):
-            if self._capture and self._chat is not None:
+            if self._chat is None or self._pending_end is not None:  # the last attempt: no StepStarted
+                self._start_chat(self._resumed_ns, event.step)
+            if self._capture:
                 self._chat_text.append(event.text)
         elif isinstance(event, ev.UsageEvent):
             self._usage(event)
         elif isinstance(event, ev.ToolCallStarted):
             self._finish_chat("tool_calls")
-            self._start_tool(event)
+            self._starting = event
         elif isinstance(event, ev.ToolResult):
             self._end_tool(event)
         elif isinstance(event, ev.ModelMistakeEvent):
@@ -125,6 +138,16 @@ class RunSpans:
             self._error(event)
         elif isinstance(event, ev.RunFinished):
             self._finish_run(event)
+
+    def resumed(self) -> None:
+        """The consumer asked for the next event: the loop goes on now. A model call or a tool call
+        announced by the last event starts here, so its span holds none of the consumer's time."""
+        self._resumed_ns = time.time_ns()
+        starting, self._starting = self._starting, None
+        if isinstance(starting, ev.StepStarted):
+            self._start_chat(self._resumed_ns, starting.step)
+        elif isinstance(starting, ev.ToolCallStarted):
+            self._start_tool(starting)
 
     # -- the run ------------------------------------------------------------------------------
     def _start_run(self, event: ev.RunStarted) -> None:
@@ -188,6 +211,7 @@ class RunSpans:
     def _start_chat(self, start_ns: int, step: int) -> None:
         from ponder.telemetry import genai
 
+        self._finish_chat("stop")  # one still waiting for its finish reason (a step cut short by the time limit)
         attributes = {genai.OPERATION: genai.CHAT, **self._model_attributes, **self._request, "ponder.step": step}
         self._chat = self._tracer.start_span(
             f"{genai.CHAT} {self._model}",
@@ -204,8 +228,8 @@ class RunSpans:
         from ponder.telemetry import genai
 
         now = time.time_ns()
-        if self._chat is None:  # the last attempt: it began when the event before it was done
-            self._start_chat(self._last_ns, event.step)
+        if self._chat is None or self._pending_end is not None:  # the last attempt, and it wrote nothing
+            self._start_chat(self._resumed_ns, event.step)
         chat = self._chat
         chat.set_attributes({genai.USAGE_INPUT: event.prompt_tokens, genai.USAGE_OUTPUT: event.completion_tokens})
         if event.prompt_tokens_evaluated is not None:

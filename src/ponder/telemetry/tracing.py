@@ -37,8 +37,6 @@ _LOCK = threading.Lock()
 _mode: bool | None = None
 """None: trace when the application set a tracer provider; True: enabled here; False: disabled here."""
 _provider: Any = None
-_owned = False
-"""Ponder built ``_provider`` (so ``flush_traces`` and ``disable_tracing`` may act on it)."""
 _capture: bool | None = None
 _tracers: dict[int, Any] = {}
 
@@ -59,14 +57,13 @@ def enable_tracing(
     ``capture_content``: also record the task, the answer, tool arguments and results (redacted);
     default: ``OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT=true``.
     """
-    global _mode, _provider, _owned, _capture
+    global _mode, _provider, _capture
     require_otel()
     from opentelemetry import trace
 
     from ponder.telemetry import llama_index
 
     with _LOCK:
-        owned = False
         if provider is None:
             current = trace.get_tracer_provider()
             if _is_configured(current):
@@ -76,21 +73,20 @@ def enable_tracing(
 
                 provider = otlp_provider(endpoint=endpoint, service_name=service_name)
                 trace.set_tracer_provider(provider)
-                owned = True
                 log.info("tracing: exporting spans over OTLP/HTTP to %s", _where(endpoint))
-        _mode, _provider, _owned, _capture = True, provider, owned, capture_content
+        _mode, _provider, _capture = True, provider, capture_content
         _tracers.clear()
     llama_index.install(tracer_for(provider))
 
 
 def disable_tracing() -> None:
     """No more spans from Ponder (the spans already ended are still exported)."""
-    global _mode, _provider, _owned
+    global _mode, _provider
     from ponder.telemetry import llama_index
 
     flush_traces()
     with _LOCK:
-        _mode, _provider, _owned = False, None, False
+        _mode, _provider = False, None
         _tracers.clear()
     llama_index.uninstall()
 
