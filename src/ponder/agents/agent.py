@@ -183,7 +183,7 @@ class Agent:
         )
 
     def _track(self, events: Iterator[ev.Event]) -> Iterator[ev.Event]:
-        for event in trace_run(events, self):  # OpenTelemetry spans, when tracing is on (ponder.telemetry)
+        for event in trace_run(events, self, name=self.spec.name):  # OpenTelemetry spans, when tracing is on
             if isinstance(event, ev.RunFinished):
                 self.last_result = event.result
             for observe in self.observers:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +61,8 @@ class LoopConfig:
     temperature: float = 0.0
     seed: int | None = None
     observation_chars: int = 4000
+    cancel: Callable[[], bool] | None = None
+    """Asked between steps and as text streams in; True ends the run as ``StopReason.CANCELLED``."""
 
 
 @dataclass
@@ -95,11 +97,13 @@ class RunLoop:
         self.new_messages: list[ChatMessage] = []
 
     # -- the run ---------------------------------------------------------------------------
-    def events(self, task: str, history: Sequence[ChatMessage] = ()) -> Iterator[ev.Event]:
+    def events(self, task: str, history: Sequence[ChatMessage] = (), *, continuing: bool = False) -> Iterator[ev.Event]:
+        """``continuing``: ``history`` already holds ``task`` and the run's work so far (a paused
+        run resumed); the model is asked for the next step with no new user message."""
         c = self.c
-        user = ChatMessage(role=MessageRole.USER, content=task)
         st = _State(task=task, started=time.perf_counter(), messages=[c.system, *history])
-        st.add(user)
+        if not continuing:
+            st.add(ChatMessage(role=MessageRole.USER, content=task))
         self.new_messages = st.new_messages
         yield ev.RunStarted(task=task, model=c.backend.name, protocol=c.protocol.value, tools=tuple(c.tools))
         stop: StopReason | None = None
@@ -114,10 +118,16 @@ class RunLoop:
                 if self._out_of_time(st):
                     stop = StopReason.TIMEOUT
                     break
+                if self._cancelled():
+                    stop = StopReason.CANCELLED
+                    break
                 step += 1
                 yield ev.StepStarted(step=step)
                 answer_only, st.answer_next = st.answer_next, False
                 reply, text = yield from self._ask(st, step, with_tools=not answer_only)
+                if self._cancelled():
+                    stop = StopReason.CANCELLED
+                    break
                 if st.timed_out:
                     st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
                     stop = StopReason.TIMEOUT
@@ -156,7 +166,7 @@ class RunLoop:
                 if stop is StopReason.LOOP:
                     break
             # A loop in an answer-only step was the last attempt already: it is not asked twice.
-            if stop is not StopReason.ANSWER and not (stop is StopReason.LOOP and answer_only):
+            if stop not in (StopReason.ANSWER, StopReason.CANCELLED) and not (stop is StopReason.LOOP and answer_only):
                 answer = yield from self._last_attempt(st, step + 1, stop or StopReason.MAX_STEPS)
         except PonderError as exc:
             self.error = exc
@@ -191,6 +201,8 @@ class RunLoop:
         deadline = self._deadline(st)
 
         def stop_when(text: str) -> int | None:
+            if self._cancelled():
+                return len(text)
             if deadline is not None and time.perf_counter() > deadline:
                 st.timed_out = True
                 return len(text)
@@ -357,6 +369,9 @@ class RunLoop:
         if st.final_attempt:
             return time.perf_counter() + max(10.0, timeout * 0.25)  # the last attempt gets its own short budget
         return st.started + timeout
+
+    def _cancelled(self) -> bool:
+        return self.c.cancel is not None and self.c.cancel()
 
     def _out_of_time(self, st: _State) -> bool:
         deadline = self._deadline(st)

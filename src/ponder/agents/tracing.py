@@ -25,13 +25,13 @@ import json
 import logging
 import time
 from collections.abc import Callable, Generator, Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ponder.agents import events as ev
 from ponder.agents.result import StopReason
 
 if TYPE_CHECKING:
-    from ponder.agents.agent import Agent
+    from ponder.agents.limits import Limits
 
 log = logging.getLogger(__name__)
 
@@ -39,20 +39,31 @@ CONTENT_CHARS = 4000
 """Longest content attribute (tool results are already cut to the agent's ``observation_chars``)."""
 
 
-def trace_run(events: Iterator[ev.Event], agent: Agent) -> Iterator[ev.Event]:
-    """``events`` with spans made as they pass, or ``events`` itself when runs are not traced."""
+class RunSettings(Protocol):
+    """What the spans say about the requests (an ``Agent`` or a ``LoopConfig``)."""
+
+    temperature: float
+    seed: int | None
+    limits: Limits
+
+
+def trace_run(events: Iterator[ev.Event], settings: RunSettings, *, name: str | None = None) -> Iterator[ev.Event]:
+    """``events`` with spans made as they pass, or ``events`` itself when runs are not traced.
+
+    ``name``: the agent's name (``gen_ai.agent.name``), e.g. its ``[agents.NAME]``.
+    """
     from ponder.telemetry.tracing import capture_content, run_tracer
 
     tracer = run_tracer()
     if tracer is None:
         return events
-    return RunSpans(tracer, agent, capture=capture_content()).follow(events)
+    return RunSpans(tracer, settings, name=name, capture=capture_content()).follow(events)
 
 
 class RunSpans:
     """The spans of one run. Feed it the run's events with ``follow``."""
 
-    def __init__(self, tracer: Any, agent: Agent, *, capture: bool) -> None:
+    def __init__(self, tracer: Any, settings: RunSettings, *, name: str | None, capture: bool) -> None:
         from opentelemetry import context, trace
 
         self._trace = trace
@@ -60,12 +71,12 @@ class RunSpans:
         self._tracer = tracer
         self._redactor: Callable[[str], str] | None = None
         self._capture = capture
-        self._agent_name = agent.spec.name
+        self._agent_name = name
         self._request = _drop_none(
             {
-                "gen_ai.request.temperature": agent.temperature,
-                "gen_ai.request.seed": agent.seed,
-                "gen_ai.request.max_tokens": agent.limits.max_tokens_per_step,
+                "gen_ai.request.temperature": settings.temperature,
+                "gen_ai.request.seed": settings.seed,
+                "gen_ai.request.max_tokens": settings.limits.max_tokens_per_step,
             }
         )
         self._model_attributes: dict[str, Any] = {}
@@ -95,8 +106,11 @@ class RunSpans:
             _close(events)  # the consumer stopped reading: stop the loop first, then end the spans
             self._end_all(None, stopped=True)
             raise
-        except BaseException as exc:  # a bug in the loop, or Ctrl-C: the spans say so
+        except Exception as exc:  # a bug in the loop: the spans say so
             self._end_all(exc)
+            raise
+        except BaseException as exc:  # Ctrl-C, or a pause for approval (ponder serve): stopped, not failed
+            self._end_all(None, stopped=True, by=type(exc).__name__)
             raise
         self._end_all(None)
 
@@ -325,7 +339,7 @@ class RunSpans:
         if self._trace.get_current_span() is span:
             self._context.detach(token)
 
-    def _end_all(self, exc: BaseException | None, *, stopped: bool = False) -> None:
+    def _end_all(self, exc: BaseException | None, *, stopped: bool = False, by: str | None = None) -> None:
         """End whatever is still open, innermost first (a normal run has nothing left but its own span)."""
         open_spans = [*self._tools.values()]
         if self._chat is not None:
@@ -337,6 +351,8 @@ class RunSpans:
                 self._set_error(span, type(exc).__name__, f"{type(exc).__name__}: {self._redact(str(exc))}")
             elif stopped:
                 span.set_attribute("ponder.stopped", True)
+                if by:
+                    span.set_attribute("ponder.stopped_by", by)
             self._detach(span)
             if span is self._chat and self._pending_end is not None:
                 span.end(end_time=self._pending_end)

@@ -25,6 +25,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "index": ("ponder.cli.index", "index documents for the knowledge tools and chat mode"),
     "runs": ("ponder.cli.runs", "list the recorded runs; `runs show ID` prints one step by step"),
     "view": ("ponder.cli.view", "browse the project's run and eval records in a local web app"),
+    "serve": ("ponder.cli.serve", "serve agents behind an OpenAI-compatible HTTP API"),
 }
 
 TRACED_COMMANDS = frozenset({"run", "chat", "eval", "serve"})
