@@ -194,3 +194,29 @@ def test_no_span_is_sent_once_tracing_is_disabled(traces: Traces) -> None:
     adding_agent().run("What is 2 + 3?")
     traces.provider.force_flush()
     assert traces.receiver.spans == []
+
+
+def test_a_tracer_that_fails_leaves_the_run_untraced_but_whole(
+    traces: Traces, caplog: pytest.LogCaptureFixture
+) -> None:
+    from opentelemetry import trace
+
+    from ponder.telemetry import enable_tracing
+
+    real = traces.provider.get_tracer("ponder")
+
+    class FailingOnModelCalls:
+        def start_span(self, name: str, *args: object, **kwargs: object) -> object:
+            if name.startswith("chat"):
+                raise RuntimeError("the tracing backend broke")
+            return real.start_span(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    class Provider:
+        def get_tracer(self, *args: object, **kwargs: object) -> FailingOnModelCalls:
+            return FailingOnModelCalls()
+
+    enable_tracing(provider=Provider())  # type: ignore[arg-type]
+    result = adding_agent().run("What is 2 + 3?")
+    assert result.answer == "The sum is 5."
+    assert "tracing this run failed (RuntimeError: the tracing backend broke)" in caplog.text
+    assert trace.get_current_span() is trace.INVALID_SPAN  # no span of the run is left current

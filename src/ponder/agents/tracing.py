@@ -104,15 +104,27 @@ class RunSpans:
                 self._guarded(self.resumed)
         except GeneratorExit:
             _close(events)  # the consumer stopped reading: stop the loop first, then end the spans
-            self._end_all(None, stopped=True)
+            self._finish(None, stopped=True)
             raise
         except Exception as exc:  # a bug in the loop: the spans say so
-            self._end_all(exc)
+            self._finish(exc)
             raise
         except BaseException as exc:  # Ctrl-C, or a pause for approval (ponder serve): stopped, not failed
-            self._end_all(None, stopped=True, by=type(exc).__name__)
+            self._finish(None, stopped=True, by=type(exc).__name__)
             raise
-        self._end_all(None)
+        self._finish(None)
+
+    def _finish(self, exc: BaseException | None, *, stopped: bool = False, by: str | None = None) -> None:
+        """End what is open; whatever happens, give the caller back the context it had."""
+        try:
+            self._end_all(exc, stopped=stopped, by=by)
+        except Exception as error:
+            log.warning("tracing this run failed (%s: %s)", type(error).__name__, error)
+        finally:
+            while self._attached:
+                span, token = self._attached.pop()
+                if self._trace.get_current_span() is span:
+                    self._context.detach(token)
 
     def _guarded(self, handle: Callable[..., None], *args: Any) -> None:
         if self._broken:
