@@ -36,7 +36,7 @@ MEANINGS: dict[ExitCode, str] = {
     ExitCode.NO_ANSWER: "the run ended without an answer (a limit was hit) or an unexpected failure",
     ExitCode.USAGE: "bad usage: flags, task file, suite file",
     ExitCode.CONFIG: "configuration error (ponder.toml, tool definitions)",
-    ExitCode.BACKEND: "model backend unusable: not installed, not reachable, not authorised, no such model",
+    ExitCode.BACKEND: "model backend (or Ray cluster) unusable: not installed, not reachable, not authorised, no such model",
     ExitCode.EVAL_ERRORS: "eval: some cases errored",
     ExitCode.EVAL_BELOW_MIN: "eval: score below --min-score",
     ExitCode.EVAL_REGRESSION: "eval: significant regression against --baseline",
@@ -120,6 +120,12 @@ class MistakeKind(StrEnum):
     """It repeated a call it had already made."""
     REFUSED = "refused"
     """The call needed approval and was not approved."""
+
+
+class ExecutorError(PonderError):
+    """What runs the cases cannot be used: no Ray cluster at the address, actors that cannot start."""
+
+    exit_code = ExitCode.BACKEND
 
 
 class ModelMistake(Exception):

@@ -58,7 +58,7 @@ def test_v_before_or_after_the_subcommand_logs_info_on_stderr_with_secrets_maske
     out = ponder(project, before=("-v",)) if where == "before" else ponder(project, after=("-v",))
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "The tool failed."
-    assert FAILED_LINE in out.stderr and "RuntimeError: boom: key [redacted:ACME_API_KEY] refused" in out.stderr
+    assert FAILED_LINE in out.stderr and "RuntimeError: boom: key [redacted] refused" in out.stderr
     assert SECRET not in out.stderr + out.stdout
 
 

@@ -32,14 +32,17 @@ def config_agent() -> Agent:
     return Agent(backend, tools=[read_config])
 
 
-def test_a_secret_in_a_tool_result_is_redacted_in_the_span_and_never_leaves_the_process(
+def test_a_secret_in_a_tool_result_or_the_task_is_redacted_and_never_leaves_the_process(
     traces: Traces, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("BILLING_SERVICE_TOKEN", SECRET)
     traces.enable(capture_content=True)
-    config_agent().run("Is the service token set?")
-    span = one(traces.collect(), "execute_tool read_config")
-    assert span.attributes["gen_ai.tool.call.result"] == "service_token = [redacted:BILLING_SERVICE_TOKEN]"
+    config_agent().run(f"Is the service token still {SECRET}?")
+    spans = traces.collect()
+    call, run = one(spans, "execute_tool read_config"), one(spans, "invoke_agent")
+    assert call.attributes["gen_ai.tool.call.result"] == "service_token = [redacted]"
+    task = json.loads(run.attributes["gen_ai.input.messages"])[0]["parts"][0]["content"]
+    assert task == "Is the service token still [redacted]?"
     assert all(SECRET.encode() not in body for body in traces.receiver.bodies)
 
 

@@ -22,7 +22,7 @@ from ponder import prompts
 from ponder.agents import events as ev
 from ponder.agents.actions import (
     ActionCall,
-    complete_action_end,
+    CallWatch,
     extract_actions,
     final_answer,
     mentioned_tool,
@@ -46,7 +46,10 @@ from ponder.tools.approval import Approver
 from ponder.tools.base import Tool
 from ponder.usage import Usage
 
-_STOPS_TEXT = ("</tool_call>", "\nObservation:", "\nObservation from")
+_STOPS_TEXT = ("\nObservation:", "\nObservation from", "<tool_response>")
+"""Where a model starts making up a tool's result. A call's closing tag is no stop: several calls
+may follow one another in one reply; ``complete_action_end`` ends the reply at the first text
+after them that is not a call."""
 
 
 @dataclass
@@ -199,6 +202,7 @@ class RunLoop:
         call_tools = list(c.tools.values()) if (with_tools and c.protocol is Protocol.TEXT) else []
         names = list(c.tools) if with_tools else []
         deadline = self._deadline(st)
+        watch = CallWatch(names)  # re-reads the growing reply at a cost linear in its length
 
         def stop_when(text: str) -> int | None:
             if self._cancelled():
@@ -209,7 +213,7 @@ class RunLoop:
             runaway = runaway_end(text)
             if runaway is not None:
                 return runaway
-            return complete_action_end(text, names) if with_tools else None
+            return watch(text) if with_tools else None
 
         request = ModelRequest(
             messages=list(st.messages),

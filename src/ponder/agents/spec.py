@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ponder.agents.limits import Limits
 from ponder.backends.local.tool_listing import ToolListing
-from ponder.config import McpServerConfig, PonderConfig, load_config
+from ponder.config import McpServerConfig, PonderConfig, ToolkitConfig, load_config
 from ponder.errors import ConfigError, InputError
 from ponder.tools.approval import Approver
 
@@ -70,6 +70,9 @@ class AgentSpec(BaseModel):
     local: LocalOptions = Field(default_factory=LocalOptions)
     mcp: dict[str, McpServerConfig] = Field(
         default_factory=dict, description="MCP servers whose tools may be selected"
+    )
+    toolkits: dict[str, ToolkitConfig] = Field(
+        default_factory=dict, description="LlamaHub tool specs and LangChain tools built with arguments"
     )
     temperature: float = Field(0.0, ge=0)
     seed: int | None = None
@@ -185,7 +188,7 @@ class AgentSpec(BaseModel):
         key = (
             None if self.tools is None else tuple(self.tools),
             self.tool_settings(),
-            json.dumps(self.model_dump(mode="json")["mcp"], sort_keys=True),
+            json.dumps([self.model_dump(mode="json")[k] for k in ("mcp", "toolkits")], sort_keys=True),
         )
         with _TOOLS_LOCK:
             found = _RESOLVED_TOOLS.get(key)
@@ -208,7 +211,7 @@ class AgentSpec(BaseModel):
         selection = (
             ToolSelection()
             if plain == []
-            else resolve_tools(plain, settings=self.tool_settings(), mcp_servers=self.mcp)
+            else resolve_tools(plain, settings=self.tool_settings(), mcp_servers=self.mcp, toolkits=self.toolkits)
         )
         for ref in refs:
             selection.tools.extend(import_tools(ref))
@@ -226,7 +229,7 @@ def load_agent(name: str | None = None, *, cwd: Path | None = None) -> AgentSpec
     return AgentSpec.from_config(load_config(cwd), name)
 
 
-NAMED_PREFIXES = frozenset({"mcp", "llamahub", "langchain"})
+NAMED_PREFIXES = frozenset({"mcp", "toolkit", "llamahub", "langchain"})
 """``prefix:...`` tool names the registry resolves itself (everything else with a colon is an import)."""
 
 
@@ -250,7 +253,7 @@ def _validated(
 def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) and key != "mcp":
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) and key not in ("mcp", "toolkits"):
             out[key] = _deep_merge(out[key], value)
         else:
             out[key] = value

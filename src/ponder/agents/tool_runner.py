@@ -1,5 +1,8 @@
 """Run one tool call within its time limit; every failure becomes an observation.
 
+What a tool returns comes from outside (a web page, a program's output, a server): secrets in
+it are redacted (``ponder.redact``) before the model, the user or a record sees it.
+
 The tool runs in a worker thread with a copy of the loop's context: the current OpenTelemetry
 span (the call's ``execute_tool`` span when tracing is on) is the parent of whatever the tool traces.
 """
@@ -16,9 +19,11 @@ from typing import Any
 
 from ponder import prompts
 from ponder.errors import MistakeKind
+from ponder.redact import redact, redact_data
 from ponder.tools.base import Tool
 
 log = logging.getLogger(__name__)
+
 
 @dataclass
 class ToolOutcome:
@@ -58,7 +63,7 @@ def run_tool(tool: Tool, arguments: dict[str, Any], timeout: float, prompts_dir:
         )
     if "error" in box:
         exc = box["error"]
-        message = str(exc) or type(exc).__name__
+        message = redact(str(exc)) or type(exc).__name__
         log.info("tool %s failed after %.2fs: %s: %s", tool.name, seconds, type(exc).__name__, message)
         return ToolOutcome(
             prompts.render("tool_error", prompts_dir, name=tool.name, error=f"{type(exc).__name__}: {message}"),
@@ -66,4 +71,4 @@ def run_tool(tool: Tool, arguments: dict[str, Any], timeout: float, prompts_dir:
             error_kind=MistakeKind.TOOL_ERROR,
             seconds=seconds,
         )
-    return ToolOutcome(box.get("value"), ok=True, error_kind=None, seconds=seconds)
+    return ToolOutcome(redact_data(box.get("value")), ok=True, error_kind=None, seconds=seconds)

@@ -113,47 +113,62 @@ class TextGuard:
     """Applies a request's stop sequences and ``stop_when`` to streamed text, for any backend.
 
     ``feed`` returns the part of a delta to show and whether generation should stop; ``text``
-    is the reply cut at the stop point.
+    is the reply cut at the stop point. A server that ignores ``max_tokens`` cannot flood the
+    run: the text is cut at ``MAX_CHARS_PER_TOKEN`` characters for every token asked for.
+    Secrets (``ponder.redact``) never leave: what is shown and ``text`` are redacted, and a tail
+    that may still grow into a secret is held back until it cannot.
     """
 
+    MAX_CHARS_PER_TOKEN = 32
+
     def __init__(self, request: ModelRequest) -> None:
-        self.text = ""
+        from ponder.redact import Redactor
+
+        self._raw = ""
+        self._redactor = Redactor.from_env()
+        self._redacted = ("", "")
+        self._max_chars = request.max_tokens * self.MAX_CHARS_PER_TOKEN if request.max_tokens else None
         self._stops = [s for s in request.stop if s]
         self._longest = max((len(s) for s in self._stops), default=0)
+        self._prefixes = {s[:i] for s in self._stops for i in range(1, len(s))}
         self._stop_when = request.stop_when
         self._shown = 0
         self.stopped = False
 
+    @property
+    def text(self) -> str:
+        """The reply so far (cut at the stop point), secrets redacted."""
+        if self._redacted[0] != self._raw:
+            self._redacted = (self._raw, self._redactor.redact(self._raw))
+        return self._redacted[1]
+
     def feed(self, delta: str) -> tuple[str, bool]:
-        before = len(self.text)
-        self.text += delta
+        before = len(self._raw)
+        self._raw += delta
+        raw = self._raw
         cut: int | None = None
         if self._stops:
             window = max(0, before - self._longest)
-            hits = [i for i in (self.text.find(s, window) for s in self._stops) if i >= 0]
+            hits = [i for i in (raw.find(s, window) for s in self._stops) if i >= 0]
             if hits:
                 cut = min(hits)
         if self._stop_when is not None:
-            end = self._stop_when(self.text if cut is None else self.text[:cut])
+            end = self._stop_when(raw if cut is None else raw[:cut])
             if end is not None:
                 cut = end if cut is None else min(cut, end)
+        if self._max_chars is not None and len(raw) > self._max_chars:
+            cut = self._max_chars if cut is None else min(cut, self._max_chars)
         if cut is None:
-            # Hold back a tail that may be the start of a stop sequence split across chunks.
-            shown_to = len(self.text) - self._partial_stop_tail()
-            shown = self.text[self._shown : max(self._shown, shown_to)]
-            self._shown = max(self._shown, shown_to)
-            return shown, False
-        self.text = self.text[:cut]
+            # Hold back a tail that may be the start of a stop sequence split across chunks, or of a secret.
+            held = max(self._partial_stop_tail(), self._redactor.held_tail(raw))
+            return self._release(len(raw) - held), False
+        self._raw = raw[:cut]
         self.stopped = True
-        shown = self.text[self._shown :] if cut > self._shown else ""
-        self._shown = max(self._shown, cut)
-        return shown, True
+        return self._release(cut), True
 
     def flush(self) -> str:
         """The held-back tail, once the stream has ended without a stop."""
-        rest = self.text[self._shown :]
-        self._shown = len(self.text)
-        return rest
+        return self._release(len(self._raw))
 
     def rest(self) -> Iterator[str]:
         """``yield from guard.rest()`` before the final reply: emits the held-back tail, if any."""
@@ -161,9 +176,16 @@ class TextGuard:
         if tail:
             yield tail
 
+    def _release(self, upto: int) -> str:
+        if upto <= self._shown:
+            return ""
+        piece, before = self._raw[self._shown : upto], self._raw[max(0, self._shown - 64) : self._shown]
+        self._shown = upto
+        return self._redactor.redact_piece(piece, before)
+
     def _partial_stop_tail(self) -> int:
-        for size in range(min(self._longest - 1, len(self.text)), 0, -1):
-            tail = self.text[-size:]
-            if any(stop.startswith(tail) for stop in self._stops):
+        """Length of the longest tail of the text that begins a stop sequence (called on every delta)."""
+        for size in range(min(self._longest - 1, len(self._raw)), 0, -1):
+            if self._raw[-size:] in self._prefixes:
                 return size
         return 0

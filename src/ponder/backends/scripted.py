@@ -8,6 +8,7 @@ very same script in benchmarks.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -38,6 +39,7 @@ from ponder.backends.base import (
     Usage,
     estimate_tokens,
 )
+from ponder.backends.native import assistant_message
 from ponder.errors import BackendUnavailable, InputError
 
 
@@ -160,10 +162,15 @@ class ScriptedBackend(Backend):
             native_tool_calls=native_tool_calls, streaming_with_tools=True, context_window=context_window
         )
         self.requests: list[ModelRequest] = []
+        self.source: str | None = None
+        """The digest of the responder's module, for a ``scripted:<module>:<factory>`` model."""
 
     @property
     def llm(self) -> ScriptedLLM:
         return self._llm
+
+    def identity(self) -> dict[str, Any]:
+        return {"source": self.source} if self.source else {}
 
     def enqueue(self, *replies: Reply) -> None:
         self._llm.enqueue(*replies)
@@ -189,6 +196,8 @@ class ScriptedBackend(Backend):
             text=text,
             tool_calls=calls,
             usage=Usage(prompt_tokens=prompt, completion_tokens=estimate_tokens(text)),
+            # as the OpenAI and Ollama backends do: the assistant turn keeps its calls (a session records them)
+            message=assistant_message(text, calls, [c.arguments for c in calls]) if calls else None,
         )
 
 
@@ -228,7 +237,51 @@ def load_script(path: Path) -> list[Reply]:
 
 
 def create(model: str, **_: Any) -> ScriptedBackend:
-    """``scripted:echo`` echoes the last user message; ``scripted:<file>`` replays a script file."""
+    """``scripted:echo`` echoes the last user message; ``scripted:<file>`` replays a script file;
+    ``scripted:<module>:<factory>[?name=value&...]`` answers with ``factory(**params)``, a responder."""
     if model == "echo":
         return ScriptedBackend(responder=echo_responder, model="echo")
+    if _RESPONDER_REF.match(model) and not Path(model).expanduser().exists():
+        backend = ScriptedBackend(responder=import_responder(model), model=model)
+        backend.source = _source_digest(model.partition(":")[0])
+        return backend
     return ScriptedBackend(load_script(Path(model).expanduser()), model=model)
+
+
+_RESPONDER_REF = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*(\?.*)?$")
+
+
+def import_responder(ref: str) -> Responder:
+    """``package.module:factory?delay=0.2`` -> ``factory(delay=0.2)`` (values read as JSON, else text)."""
+    import importlib
+    from urllib.parse import parse_qsl
+
+    target, _, query = ref.partition("?")
+    module_name, _, attr = target.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise InputError(f"scripted backend: cannot import {target}: {exc}", fix="name an importable module:function") from exc
+    params: dict[str, Any] = {}
+    for name, raw in parse_qsl(query, keep_blank_values=True):
+        try:
+            params[name] = json.loads(raw)
+        except ValueError:
+            params[name] = raw
+    try:
+        responder: Responder = factory(**params)
+    except TypeError as exc:
+        raise InputError(f"scripted backend: {target}({query}) failed: {exc}", fix="pass the parameters the factory takes") from exc
+    return responder
+
+
+def _source_digest(module_name: str) -> str:
+    """The digest of a responder module's file: cache keys change when its replies may."""
+    import hashlib
+    import importlib.util
+
+    spec = importlib.util.find_spec(module_name)
+    origin = spec.origin if spec is not None else None
+    if not origin or not Path(origin).is_file():
+        return module_name
+    return hashlib.sha256(Path(origin).read_bytes()).hexdigest()[:16]

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 
     from ponder.backends.base import Backend
     from ponder.evals.compare import Comparison
+    from ponder.evals.executors.base import Executor
     from ponder.evals.gate import Verdict
     from ponder.evals.report import Report
     from ponder.evals.suite import Suite
@@ -39,6 +40,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--temperature", type=float, help="override the suite's temperature")
     run.add_argument("--seed", type=int, help="override the suite's base seed (repeat r uses seed + r)")
     run.add_argument("--list", action="store_true", help="list the selected cases and exit")
+    from ponder.cli.executor_args import add_executor_arguments
+
+    add_executor_arguments(parser)
     store = parser.add_argument_group("results and cache")
     store.add_argument("-o", "--out", type=Path, help="JSONL log written as runs finish (default: .ponder/evals/<suite>.jsonl)")
     store.add_argument("--resume", action="store_true", help="continue the run in --out: skip finished runs, redo errored ones")
@@ -110,13 +114,16 @@ def _run(args: argparse.Namespace) -> int:
     from ponder.evals.cache import DEFAULT_CACHE_DIR
 
     out = args.out or Path(".ponder") / "evals" / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', suite.name)}.jsonl"
+    concurrency = args.concurrency or default_concurrency(backend)
+    executor = _executor(args, concurrency, console)
     progress = EvalProgress(console, enabled=not args.no_progress)
     try:
         report = evaluate(
             suite,
             model=backend,
             repeat=args.repeat,
-            concurrency=args.concurrency or default_concurrency(backend),
+            concurrency=concurrency,
+            executor=executor,
             cache_dir=None if args.no_cache else (args.cache_dir or DEFAULT_CACHE_DIR),
             replay_runs=not args.responses_only,
             out=out,
@@ -144,6 +151,16 @@ def _run(args: argparse.Namespace) -> int:
             render_comparison(target, comparison)
         console.print(f"[dim]log: {out}[/]")
     return int(verdict.exit_code)
+
+
+def _executor(args: argparse.Namespace, concurrency: int, console: Console) -> Executor | None:
+    from ponder.cli.executor_args import describe_plan, executor_from_args
+
+    executor = executor_from_args(args, concurrency=concurrency)
+    plan = describe_plan(executor)
+    if plan and not args.no_progress:
+        console.print(f"[dim]{plan}[/]", highlight=False)
+    return executor
 
 
 def _overrides(suite: Suite, args: argparse.Namespace) -> Suite:

@@ -26,6 +26,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "runs": ("ponder.cli.runs", "list the recorded runs; `runs show ID` prints one step by step"),
     "view": ("ponder.cli.view", "browse the project's run and eval records in a local web app"),
     "serve": ("ponder.cli.serve", "serve agents behind an OpenAI-compatible HTTP API"),
+    "export": ("ponder.cli.export", "export fine-tuning data from eval records, batch results and chat sessions"),
 }
 
 TRACED_COMMANDS = frozenset({"run", "chat", "eval", "serve"})

@@ -18,6 +18,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", action="store_true", help="show thoughts and tool calls as they happen")
     parser.add_argument("--json", action="store_true", help="print the whole RunResult as JSON")
     add_agent_arguments(parser)
+    from ponder.cli.executor_args import add_executor_arguments
+
+    add_executor_arguments(parser)
 
 
 def handle(args: argparse.Namespace) -> int:
@@ -25,6 +28,8 @@ def handle(args: argparse.Namespace) -> int:
 
     if args.file:
         return _batch(args)
+    if args.executor == "ray":
+        raise InputError("--executor ray runs a batch of tasks", fix="pass the tasks with -f tasks.yaml")
     task = sys.stdin.read() if args.task == "-" else args.task
     if not task or not task.strip():
         raise InputError("no task given", fix='pass the task in quotes, e.g. ponder run "What is 17*23?", or -f tasks.yaml')
@@ -101,6 +106,10 @@ def load_tasks(path: Path) -> list[dict[str, str]]:
 def _batch(args: argparse.Namespace) -> int:
     tasks = load_tasks(args.file)
     out = args.out or args.file.with_suffix(".results.jsonl")
+    from ponder.cli.run_batch import run_on_executor, wants_executor
+
+    if wants_executor(args):  # the tasks on Ray actors; the results file is the same
+        return run_on_executor(args, tasks, out)
     agent = build_agent(args)
     record_runs(agent, source="run")
     failures = 0

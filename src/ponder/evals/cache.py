@@ -19,7 +19,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ponder.backends.base import Backend, ModelReply, ModelRequest, NativeToolCall, TextGuard, Usage
 from ponder.evals.fingerprints import backend_identity, jsonable, request_key
@@ -30,6 +30,14 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_CACHE_DIR = Path(".ponder") / "cache"
+
+
+class CacheTables(Protocol):
+    """What reads and writes the cache: a ``CacheStore``, or a remote worker's view of the driver's."""
+
+    def get(self, table: str, key: str) -> str | None: ...
+
+    def put(self, table: str, key: str, value: str) -> None: ...
 
 
 class CacheStore:
@@ -150,7 +158,7 @@ def reply_from_json(raw: str) -> CachedResponse:
 class CachingBackend(Backend):
     """Wraps any backend; ``repeat`` joins the key so repeats of a case are separate samples."""
 
-    def __init__(self, inner: Backend, store: CacheStore, *, repeat: int = 0, identity: dict[str, Any] | None = None) -> None:
+    def __init__(self, inner: Backend, store: CacheTables, *, repeat: int = 0, identity: dict[str, Any] | None = None) -> None:
         self.inner = inner
         self.store = store
         self.repeat = repeat

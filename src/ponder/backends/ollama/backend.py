@@ -27,6 +27,7 @@ from ponder.backends.base import (
 from ponder.backends.native import assistant_message, estimate_usage, parse_arguments, translate_errors
 from ponder.backends.ollama.server import ollama_host
 from ponder.errors import BackendError, BackendUnavailable, ConfigError, ModelNotFound
+from ponder.redact import redact
 
 log = logging.getLogger(__name__)
 
@@ -195,7 +196,7 @@ class OllamaBackend(Backend):
         import ollama
 
         if isinstance(exc, ollama.ResponseError):
-            message = str(exc.error)
+            message = redact(str(exc.error))  # the server's words: may echo a key
             if exc.status_code == 404 or "not found" in message.lower():
                 return ModelNotFound(
                     f"Ollama at {self.host} has no model '{self.model}'", fix=f"ollama pull {self.model}"

@@ -1,7 +1,7 @@
 """The ``openai`` SDK's exceptions as ``PonderError``s that name the fix.
 
 The API key never appears in a message: a 401 is reported without the server's text (some
-servers echo part of the key back).
+servers echo part of the key back), and every other server text is redacted (``ponder.redact``).
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ponder.errors import BackendAuthError, BackendError, BackendUnavailable, ModelNotFound
+from ponder.redact import redact
 
 OPENAI_API = "https://api.openai.com/v1"
 
@@ -78,7 +79,7 @@ def translate(exc: Exception, endpoint: Endpoint) -> BackendError | None:
             else "retry; see https://status.openai.com",
         )
     if isinstance(exc, openai.APIError):  # an error event in the middle of a stream
-        return BackendError(f"{where} failed mid-answer: {exc.message}", fix="retry the request")
+        return BackendError(f"{where} failed mid-answer: {redact(exc.message)}", fix="retry the request")
     return None
 
 
@@ -102,7 +103,8 @@ def refuses_streaming_tools(exc: BaseException) -> bool:
 
 
 def server_message(exc: Any) -> str:
+    """The server's own words about an error, secrets redacted (servers echo keys back)."""
     body = getattr(exc, "body", None)
     if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return str(body["message"])
-    return str(body or getattr(exc, "message", "") or type(exc).__name__)
+        return redact(str(body["message"]))
+    return redact(str(body or getattr(exc, "message", "") or type(exc).__name__))
