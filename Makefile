@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	# torch==2.13.0: the CPU build (a bare `torch` may pull a multi-GB CUDA build for the embeddings extra).
-	$(PY) -m pip install --quiet -e '.[local,server,web,mcp,knowledge,serve,ray,embeddings,langchain,dev]' torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[local,server,web,mcp,knowledge,serve,ray,otel,embeddings,langchain,dev]' torch==2.13.0
 	# BFCL's data only: its own dependencies (torch, vllm...) are not needed to read it.
 	$(PY) -m pip install --quiet --no-deps bfcl-eval==2026.3.23
 	touch $(STAMP)

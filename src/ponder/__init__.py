@@ -6,9 +6,13 @@ stays fast: LlamaIndex is imported only when an agent is built.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from ponder._lazy import lazy_getattr
+
+# A library configures no logging: Ponder logs under ``ponder.*``; the application (or the CLI) decides where lines go.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 _EXPORTS = {
     "Agent": "ponder.agents.agent",

@@ -23,6 +23,7 @@ from ponder.agents.loop import LoopConfig, RunLoop
 from ponder.agents.protocol import Protocol, choose_protocol, system_message
 from ponder.agents.result import RunResult
 from ponder.agents.spec import AgentSpec
+from ponder.agents.tracing import trace_run
 from ponder.backends.base import Backend
 from ponder.tools.approval import Approver
 from ponder.tools.base import Tool, as_tool
@@ -182,7 +183,7 @@ class Agent:
         )
 
     def _track(self, events: Iterator[ev.Event]) -> Iterator[ev.Event]:
-        for event in events:
+        for event in trace_run(events, self, name=self.spec.name):  # OpenTelemetry spans, when tracing is on
             if isinstance(event, ev.RunFinished):
                 self.last_result = event.result
             for observe in self.observers:

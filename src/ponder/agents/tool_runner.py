@@ -2,10 +2,15 @@
 
 What a tool returns comes from outside (a web page, a program's output, a server): secrets in
 it are redacted (``ponder.redact``) before the model, the user or a record sees it.
+
+The tool runs in a worker thread with a copy of the loop's context: the current OpenTelemetry
+span (the call's ``execute_tool`` span when tracing is on) is the parent of whatever the tool traces.
 """
 
 from __future__ import annotations
 
+import contextvars
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -16,6 +21,8 @@ from ponder import prompts
 from ponder.errors import MistakeKind
 from ponder.redact import redact, redact_data
 from ponder.tools.base import Tool
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -41,11 +48,13 @@ def run_tool(tool: Tool, arguments: dict[str, Any], timeout: float, prompts_dir:
             box["error"] = exc
 
     started = time.perf_counter()
-    worker = threading.Thread(target=target, name=f"ponder-tool-{tool.name}", daemon=True)
+    context = contextvars.copy_context()
+    worker = threading.Thread(target=context.run, args=(target,), name=f"ponder-tool-{tool.name}", daemon=True)
     worker.start()
     worker.join(timeout)
     seconds = time.perf_counter() - started
     if worker.is_alive():
+        log.warning("tool %s did not finish within %gs; the model is told it timed out", tool.name, timeout)
         return ToolOutcome(
             prompts.render("tool_timeout", prompts_dir, name=tool.name, seconds=f"{timeout:g}"),
             ok=False,
@@ -55,6 +64,7 @@ def run_tool(tool: Tool, arguments: dict[str, Any], timeout: float, prompts_dir:
     if "error" in box:
         exc = box["error"]
         message = redact(str(exc)) or type(exc).__name__
+        log.info("tool %s failed after %.2fs: %s: %s", tool.name, seconds, type(exc).__name__, message)
         return ToolOutcome(
             prompts.render("tool_error", prompts_dir, name=tool.name, error=f"{type(exc).__name__}: {message}"),
             ok=False,

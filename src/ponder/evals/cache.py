@@ -12,6 +12,7 @@ re-running its loop and tools at all; see ``fingerprints.run_key`` for what must
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -25,6 +26,8 @@ from ponder.evals.fingerprints import backend_identity, jsonable, request_key
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CACHE_DIR = Path(".ponder") / "cache"
 
@@ -176,9 +179,11 @@ class CachingBackend(Backend):
         cached = _readable(raw, self.store) if raw is not None else None
         if cached is not None:
             self.hits += 1
+            log.debug("response cache hit for %s (key %s): replayed, no model call", self.model, key[:12])
             yield from _replay(cached, request)
             return
         self.misses += 1
+        log.debug("response cache miss for %s (key %s): asking the model", self.model, key[:12])
         deltas: list[str] = []
         reply: ModelReply | None = None
         for item in self.inner.stream(request):

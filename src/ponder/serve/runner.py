@@ -22,6 +22,7 @@ from ponder.agents.loop import LoopConfig, RunLoop
 from ponder.agents.protocol import observation_message, stringify, truncate
 from ponder.agents.result import RunResult, StepRecord, ToolCallRecord
 from ponder.agents.tool_runner import run_tool
+from ponder.agents.tracing import trace_run
 from ponder.backends.base import Backend, ModelReply, ModelRequest
 from ponder.errors import InternalError, MistakeKind, PonderError
 from ponder.serve.store import PendingCall, Progress
@@ -135,7 +136,8 @@ def run_segment(segment: Segment, emit: Emit) -> Paused | Finished:
     tap = ReplyTap(segment.config.backend)
     loop = RunLoop(dataclasses.replace(segment.config, backend=tap))
     try:
-        for event in loop.events(segment.task, history, continuing=segment.settle is not None):
+        events = loop.events(segment.task, history, continuing=segment.settle is not None)
+        for event in trace_run(events, segment.config):  # OpenTelemetry spans, when tracing is on
             if isinstance(loop.error, InternalError):
                 # A bug in Ponder: its text (which may hold anything) is never sent to the client;
                 # the original exception goes up to the 500-with-a-reference handler.

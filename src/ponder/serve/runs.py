@@ -9,6 +9,7 @@ paused runs are on disk already and lose nothing.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 import time
 from collections import OrderedDict
@@ -80,7 +81,9 @@ class Execution:
                 emit(item)
 
         watchdog = loop.call_later(manager.settings.run_timeout + WATCHDOG_SLACK, self.run.cancel.set)
-        future = self._future = loop.run_in_executor(manager.pool, self._work, emit if stream else emit_none)
+        # The worker runs in a copy of this context: the request's span (if the app is traced) is the run's parent.
+        context = contextvars.copy_context()
+        future = self._future = loop.run_in_executor(manager.pool, context.run, self._work, emit if stream else emit_none)
 
         def ended(f: asyncio.Future[Paused | Finished]) -> None:
             watchdog.cancel()

@@ -7,6 +7,7 @@ the text protocol instead of an HTTP 400, and the context window never exceeds t
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Generator, Iterator, Sequence
 from typing import Any, cast
@@ -40,6 +41,8 @@ from ponder.backends.retry import (
 from ponder.backends.transport import Attempt, DeadlineTransport
 from ponder.errors import BackendError, BackendUnavailable, ConfigError, ModelNotFound
 from ponder.redact import redact
+
+log = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = 120.0
 DEFAULT_CONTEXT_WINDOW = 8192
@@ -231,7 +234,8 @@ class OllamaBackend(Backend):
         try:
             with ollama.Client(host=self.host, timeout=min(self.timeout, PROBE_TIMEOUT)) as client:
                 return client.show(self.model)
-        except (ollama.ResponseError, httpx.HTTPError, ConnectionError, ValueError):
+        except (ollama.ResponseError, httpx.HTTPError, ConnectionError, ValueError) as exc:
+            log.debug("Ollama at %s could not describe %s (%s: %s); assuming it takes tools", self.host, self.model, type(exc).__name__, exc)
             return None  # not reachable or no such model: stream() says so, with the fix
 
     # -- errors ------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ errors that name the fix.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
@@ -35,6 +36,8 @@ from ponder.backends.openai.http import AsyncCompatibleClient, CompatibleClient
 from ponder.backends.retry import EmptyReply, Fault, RetryLog, RetryPolicy, StreamCut, check_url, retrying
 from ponder.backends.transport import Attempt, DeadlineTransport
 from ponder.errors import BackendAuthError, BackendError, ConfigError
+
+log = logging.getLogger(__name__)
 
 PLACEHOLDER_KEY = "sk-no-key-required"
 """Sent to a compatible server when no key is set: the SDK insists on one, llama.cpp ignores it."""
@@ -154,6 +157,7 @@ class OpenAIBackend(Backend):
             if started or not (request.tools and refuses_streaming_tools(exc)):
                 raise
             # Remember, and ask without streaming (this request and the next ones).
+            log.info("%s refused to stream while tools are offered; asking without streaming from now on", self.endpoint.where)
             self.capabilities = replace(self.capabilities, streaming_with_tools=False)
             yield from self._retrying(request, self._complete)
 
