@@ -39,7 +39,7 @@ def test_a_steps_streamed_text_is_one_line(tmp_path: Path) -> None:
     data = lines(record_run(tmp_path))
     texts = [d for d in data if d["type"] == "TextDelta"]
     assert [(d["step"], d["text"]) for d in texts] == [
-        (1, 'Let me compute.\n```json\n{"name": "calculator", "arguments": {"expression": "17*23"}}'),
+        (1, 'Let me compute.\n```json\n{"name": "calculator", "arguments": {"expression": "17*23"}}\n```'),
         (2, "17*23 is 391."),
     ]
 
