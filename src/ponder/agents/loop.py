@@ -29,7 +29,7 @@ from ponder.agents.actions import (
     parse_json,
     runaway_end,
 )
-from ponder.agents.hand_work import computing_tool, hand_arithmetic
+from ponder.agents.hand_work import as_expression, computing_tool, hand_arithmetic
 from ponder.agents.limits import Limits
 from ponder.agents.plain_text import plain_answer
 from ponder.agents.protocol import (
@@ -299,7 +299,7 @@ class RunLoop:
         if tool is None or worked is None:
             return None
         st.nudged = True
-        return f"{tool}\x00{worked[:120]}"
+        return "\x00".join((*tool, worked[:160]))
 
     def _mistake(self, st: _State, step: int, kind: MistakeKind, detail: str) -> Generator[ev.Event, None, None]:
         """An unusable reply becomes an observation that says how to fix it.
@@ -310,8 +310,9 @@ class RunLoop:
         if kind is MistakeKind.NOT_CALLED:
             obs = prompts.render("not_called", self.c.prompts_dir, name=detail)
         elif kind is MistakeKind.BY_HAND:
-            name, _, expression = detail.partition("\x00")
-            obs = prompts.render("by_hand", self.c.prompts_dir, name=name, expression=expression)
+            name, parameter, worked = detail.split("\x00")
+            call = json.dumps({"name": name, "arguments": {parameter: as_expression(worked)}}, ensure_ascii=False)
+            obs = prompts.render("by_hand", self.c.prompts_dir, name=name, expression=worked, call=call)
         else:
             template = "empty_reply" if kind is MistakeKind.EMPTY else "parse_error"
             obs = prompts.render(template, self.c.prompts_dir, problem=detail)
