@@ -26,36 +26,18 @@ import concurrent.futures
 import random
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.fakes.faults import CELLS, PROTOCOLS, Cell, backend_for, closed_port_url, serve  # noqa: E402
-
-from ponder import Agent  # noqa: E402
-from ponder.agents.limits import Limits  # noqa: E402
-from ponder.backends.retry import RetryPolicy  # noqa: E402
-from ponder.errors import BackendError  # noqa: E402
-from ponder.tools.builtin.calculator import calculator  # noqa: E402
-
-RUN_TIMEOUT = 3.0
+from tests.fakes.faults import CELLS, PROTOCOLS, RUN_TIMEOUT, Cell, run_cell, serve  # noqa: E402
 
 
 def fault_cell(cell: Cell, protocol: str) -> tuple[bool, str, float, int]:
     """(as expected, what happened, seconds, requests the server received)."""
     with serve(protocol) as server:
-        server.enqueue(*cell.replies)
-        backend = backend_for(protocol, closed_port_url() if cell.dead else server.url)
-        backend.retry_policy = RetryPolicy(retries=2, base=0.2)  # type: ignore[attr-defined]
-        agent = Agent(backend, tools=[calculator], limits=Limits(run_timeout=RUN_TIMEOUT, max_steps=4))
-        started = time.perf_counter()
-        try:
-            answer, error = agent.run(cell.task).answer, None
-        except BackendError as exc:
-            answer, error = None, exc
-        seconds = time.perf_counter() - started
+        answer, error, seconds, _ = run_cell(cell, protocol, server)
         requests = len([r for r in server.requests if r.method == "POST" and not r.path.endswith("/api/show")])
     expected = cell.outcome(protocol)
     if error is None:

@@ -14,15 +14,12 @@ import pytest
 
 from ponder import Agent
 from ponder.agents.limits import Limits
-from ponder.backends.base import Backend
 from ponder.backends.retry import RetryPolicy
 from ponder.errors import BackendError, DeadlineExceeded
-from ponder.tools.builtin.calculator import calculator
-from tests.fakes.faults import CELLS, Cell, backend_for, closed_port_url, serve
+from tests.fakes.faults import CELLS, RUN_TIMEOUT, Cell, backend_for, run_cell, serve
 from tests.fakes.replies import Reply
 from tests.fakes.server import FakeServer
 
-RUN_TIMEOUT = 3.0
 SLACK = 1.5
 """Seconds a run may overrun its time limit: a thread's wake-up, a socket shut down, the error raised."""
 
@@ -36,19 +33,6 @@ def protocol(request: pytest.FixtureRequest) -> str:
 def server(protocol: str) -> Iterator[FakeServer]:
     with serve(protocol) as fake:
         yield fake
-
-
-def run_cell(cell: Cell, protocol: str, server: FakeServer) -> tuple[str | None, BaseException | None, float, Backend]:
-    server.enqueue(*cell.replies)
-    backend = backend_for(protocol, closed_port_url() if cell.dead else server.url)
-    backend.retry_policy = RetryPolicy(retries=2, base=0.2)  # type: ignore[attr-defined]
-    agent = Agent(backend, tools=[calculator], limits=Limits(run_timeout=RUN_TIMEOUT, max_steps=4))
-    started = time.perf_counter()
-    try:
-        answer, error = agent.run(cell.task).answer, None
-    except BackendError as exc:
-        answer, error = None, exc
-    return answer, error, time.perf_counter() - started, backend
 
 
 @pytest.mark.parametrize("cell", CELLS, ids=[c.name for c in CELLS])

@@ -110,3 +110,29 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+RUN_TIMEOUT = 3.0
+"""The run limit every cell is held to (seconds)."""
+
+
+def run_cell(cell: Cell, protocol: str, server: FakeServer) -> tuple[str | None, BaseException | None, float, Backend]:
+    """Run the cell's task against ``server`` (or a closed port): (answer, error, seconds, backend)."""
+    import time
+
+    from ponder import Agent
+    from ponder.agents.limits import Limits
+    from ponder.backends.retry import RetryPolicy
+    from ponder.errors import BackendError
+    from ponder.tools.builtin.calculator import calculator
+
+    server.enqueue(*cell.replies)
+    backend = backend_for(protocol, closed_port_url() if cell.dead else server.url)
+    backend.retry_policy = RetryPolicy(retries=2, base=0.2)  # type: ignore[attr-defined]
+    agent = Agent(backend, tools=[calculator], limits=Limits(run_timeout=RUN_TIMEOUT, max_steps=4))
+    started = time.perf_counter()
+    try:
+        answer, error = agent.run(cell.task).answer, None
+    except BackendError as exc:
+        answer, error = None, exc
+    return answer, error, time.perf_counter() - started, backend

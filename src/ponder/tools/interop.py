@@ -91,20 +91,10 @@ def from_llama_index(
     def call(**arguments: Any) -> Any:
         return _llama_output(tool(**arguments))
 
-    call.__name__ = tool_name
-    return Tool(
-        name=tool_name,
-        description=summary or tool_name,
-        fn=call,
-        args_model=args_model,
-        parameters=_parameters(args_model, param_docs),
-        needs_approval=needs_approval,
-        timeout=timeout,
-        source=source,
-        opt_in=opt_in,
-        plain_arguments=True,
-        metadata={"wraps": "llama-index", "original_name": original},
-    )
+    return _wrapped(
+        call, tool_name, summary, args_model, param_docs, wraps="llama-index", original=original,
+        needs_approval=needs_approval, timeout=timeout, source=source, opt_in=opt_in,
+    )  # fmt: skip
 
 
 def from_langchain(
@@ -136,10 +126,31 @@ def from_langchain(
             return result.content  # a ToolMessage (tools that return content and an artifact)
         return result
 
-    call.__name__ = tool_name
+    return _wrapped(
+        call, tool_name, summary, args_model, param_docs, wraps="langchain", original=original,
+        needs_approval=needs_approval, timeout=timeout, source=source, opt_in=opt_in,
+    )  # fmt: skip
+
+
+def _wrapped(
+    call: Any,
+    name: str,
+    summary: str,
+    args_model: type[BaseModel],
+    param_docs: dict[str, str],
+    *,
+    wraps: str,
+    original: str,
+    needs_approval: bool,
+    timeout: float | None,
+    source: str,
+    opt_in: bool,
+) -> Tool:
+    """The Ponder ``Tool`` around another library's tool: its schema, our validation, approval and limits."""
+    call.__name__ = name
     return Tool(
-        name=tool_name,
-        description=summary or tool_name,
+        name=name,
+        description=summary or name,
         fn=call,
         args_model=args_model,
         parameters=_parameters(args_model, param_docs),
@@ -148,7 +159,7 @@ def from_langchain(
         source=source,
         opt_in=opt_in,
         plain_arguments=True,
-        metadata={"wraps": "langchain", "original_name": original},
+        metadata={"wraps": wraps, "original_name": original},
     )
 
 
