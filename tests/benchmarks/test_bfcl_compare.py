@@ -308,3 +308,15 @@ def test_each_result_records_the_prompt_tokens_read_and_the_table_shows_them(
 def test_the_held_out_live_categories_are_refused(tmp_path: Path) -> None:
     with pytest.raises(SystemExit):
         BENCH.main(["--model", "scripted:echo", "--categories", "live_simple", "--out", str(tmp_path / "x.jsonl")])
+
+
+@pytest.mark.slow
+def test_on_the_embedded_model_an_irrelevance_case_gets_a_verdict_and_the_tokens_it_read(tmp_path: Path) -> None:
+    pytest.importorskip("llama_cpp", reason="the embedded model needs pip install 'ponder[local]'")
+    _load("irrelevance_0")
+    out = tmp_path / "runs.jsonl"
+    argv = ["--model", "local:qwen2.5-coder-1.5b", "--agents", "ponder", "--categories", "irrelevance", "--limit", "1"]
+    assert BENCH.main([*argv, "--n-ctx", "4096", "--out", str(out)]) == 0
+    (row,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert row["kind"] in ("ok", "extra_call", "timeout")
+    assert row["tokens_read"] > 100 and row["model_calls"] >= 1
