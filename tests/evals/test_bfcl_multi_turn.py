@@ -233,3 +233,10 @@ def test_another_bfcl_version_is_refused_with_the_pinned_install(monkeypatch: py
 def test_ground_truth_calls_bind_positional_arguments_to_their_names() -> None:
     apis = mt.LiveApis(CASES[0])
     assert sim.parse("sort('final_report.pdf')", apis.instances) == sim.Call("sort", {"file_name": "final_report.pdf"})
+
+
+def test_calls_are_written_as_literals_bfcls_eval_can_only_read_back() -> None:
+    call = sim.Call("echo", {"content": "it's \")\nimport os", "n": float("nan"), "tags": ["a", {"b": None}]})
+    assert sim.source(call) == "echo(content='it\\'s \")\\nimport os', n='nan', tags=['a', {'b': None}])"
+    with pytest.raises(InputError):
+        sim.source(sim.Call("os.system", {}))

@@ -23,6 +23,7 @@ import importlib
 import inspect
 import itertools
 import json
+import math
 import threading
 from collections.abc import Mapping, Sequence
 from types import ModuleType
@@ -121,8 +122,26 @@ def execute(instance: Any, call: Call) -> str:
 
 
 def source(call: Call) -> str:
-    """The call as the Python source BFCL's checker replays: ``mv(source='a.txt', destination='b')``."""
-    return f"{call.name}({', '.join(f'{k}={v!r}' for k, v in call.arguments.items())})"
+    """The call as the Python source BFCL's checker replays: ``mv(source='a.txt', destination='b')``.
+
+    BFCL's checker runs it with ``eval``: the name is a function the case's tools offered and
+    every value is written as a Python literal (anything else as the literal of its ``str``).
+    """
+    if not call.name.isidentifier():
+        raise InputError(f"{call.name!r} is not a BFCL function name")
+    return f"{call.name}({', '.join(f'{k}={_literal(v)}' for k, v in call.arguments.items())})"
+
+
+def _literal(value: Any) -> str:
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(str(value))  # nan and inf have no literal
+    if value is None or isinstance(value, bool | int | float | str):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{_literal(str(k))}: {_literal(v)}" for k, v in value.items()) + "}"
+    return repr(str(value))
 
 
 def parse(text: str, instances: Mapping[str, Any]) -> Call:
