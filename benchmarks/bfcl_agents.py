@@ -254,7 +254,7 @@ def _ponder_turn(run: Run, go: Callable[[], Any]) -> None:
             StopReason.MAX_STEPS: "max_steps",
             StopReason.LOOP: "loop",
         }.get(result.stop_reason, "crash")
-        run.error = result.error or ""
+        run.error = result.error or ("the time limit was reached" if run.end == "timeout" else "")
     run.answer = result.answer
     for record in result.trajectory:
         run.requested.append((record.step, record.name, dict(record.arguments)))
