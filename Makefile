@@ -24,6 +24,7 @@ demo: setup
 lint: setup
 	$(PY) -m ruff check src tests benchmarks
 	$(PY) -m mypy
+	$(VENV)/bin/mkdocs build --strict --quiet
 
 # The gated smoke eval first, so that pytest's summary is the last thing CI prints.
 test: setup lint smoke

@@ -164,7 +164,7 @@ def run_ponder_turns(case: MultiTurnCase, backend: Backend, *, max_steps: int, t
         if left <= 0:
             run.end, run.error = "timeout", f"{timeout:g}s ran out before turn {turn}"
             break
-        agent.limits = replace(agent.limits, run_timeout=left)
+        agent.limits = agent.limits.updated(run_timeout=left)
         apis.start_turn()
         turn_run = Run()
         _ponder_turn(turn_run, partial(agent.chat, case.turn_prompt(turn)))

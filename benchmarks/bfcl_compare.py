@@ -53,7 +53,7 @@ from bfcl_agents import (  # noqa: E402
 )
 
 from ponder.backends.base import Backend  # noqa: E402
-from ponder.backends.tool_listing import TOOL_LISTINGS  # noqa: E402
+from ponder.backends.local.tool_listing import TOOL_LISTINGS  # noqa: E402
 from ponder.evals import bfcl_multi_turn  # noqa: E402
 from ponder.evals.bfcl import CATEGORIES, BfclCall, BfclCase, grade, load_cases, matches_over_steps  # noqa: E402
 from ponder.evals.bfcl_multi_turn import MULTI_TURN_CATEGORIES, LiveApis, MultiTurnCase  # noqa: E402
@@ -268,11 +268,11 @@ def serve_function_calling(backend: Backend, *, n_ctx: int) -> Any:
     None when ``FunctionAgent`` can run on ``backend`` itself (its LLM calls functions: ``openai:``,
     ``ollama:``) or when there is no GGUF to serve (each case then records FunctionAgent's crash).
     """
-    from ponder.backends.local import LocalBackend
+    from ponder.backends.local.backend import LocalBackend
 
     if backend.llm.metadata.is_function_calling_model or not isinstance(backend, LocalBackend):
         return None
-    from ponder.backends.local_files import resolve_model_path
+    from ponder.backends.local.files import resolve_model_path
 
     gguf = resolve_model_path(backend.model)
     server = _llama_server_module().LlamaServer(gguf, chat_format=FUNCTION_CHAT_FORMAT, alias=gguf.stem, n_ctx=n_ctx)
@@ -285,13 +285,13 @@ def served_backend(server: Any, *, timeout: float) -> Backend:
     Each case runs in its own event loop (``asyncio.run``), and httpx's async connections cannot
     outlive the loop that opened them: a shared client fails the next case with a connection error.
     """
-    from ponder.backends.openai_backend import PLACEHOLDER_KEY, create
+    from ponder.backends.openai.backend import PLACEHOLDER_KEY, create
 
     return create(server.alias, base_url=server.base_url, api_key=PLACEHOLDER_KEY, max_retries=0, timeout=timeout)
 
 
 def _llama_server_module() -> Any:
-    from ponder.backends import llama_server
+    from ponder.testing import llama_server
 
     return llama_server
 

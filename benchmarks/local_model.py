@@ -34,7 +34,7 @@ from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from ponder.agents.agent import Agent
 from ponder.backends.base import ModelReply, ModelRequest
-from ponder.backends.local import LocalBackend
+from ponder.backends.local.backend import LocalBackend
 from ponder.tools.builtin.calculator import calculator
 
 DECODE_PROMPT = "Write a numbered list of ten fruits, one per line, nothing else."
@@ -128,7 +128,7 @@ def saved_prefix_gain(backend: LocalBackend, rounds: int) -> str:
 def constrained_call(backend: LocalBackend, rounds: int) -> str:
     from llama_cpp import Llama
 
-    from ponder.backends.call_grammar import grammar_for
+    from ponder.backends.local.grammar import grammar_for
 
     model = backend.load()
     messages = [ChatMessage(role=MessageRole.USER, content=TASKS[0])]

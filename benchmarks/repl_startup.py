@@ -101,8 +101,8 @@ def _is_model_text(line: str) -> bool:
 
 def local_available() -> str | None:
     try:
-        import ponder.backends.local  # noqa: F401
-        from ponder.backends.local_files import local_model_installed
+        import ponder.backends.local.backend  # noqa: F401
+        from ponder.backends.local.files import local_model_installed
     except ImportError as exc:
         return f"the local backend is not importable ({exc})"
     return (

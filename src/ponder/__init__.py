@@ -10,29 +10,85 @@ from typing import TYPE_CHECKING
 
 from ponder._lazy import lazy_getattr
 
-__version__ = "0.1.0"
-
 _EXPORTS = {
     "Agent": "ponder.agents.agent",
+    "AgentSpec": "ponder.agents.spec",
+    "load_agent": "ponder.agents.spec",
+    "LocalOptions": "ponder.agents.spec",
+    "Limits": "ponder.agents.limits",
     "RunResult": "ponder.agents.result",
     "ToolCallRecord": "ponder.agents.result",
     "StopReason": "ponder.agents.result",
-    "Limits": "ponder.agents.limits",
+    "Usage": "ponder.usage",
     "Tool": "ponder.tools.base",
     "tool": "ponder.tools.base",
     "resolve_backend": "ponder.backends.registry",
+    "evaluate": "ponder.evals.api",
+    "load_suite": "ponder.evals.sources",
     "PonderError": "ponder.errors",
+    "ConfigError": "ponder.errors",
+    "BackendError": "ponder.errors",
+    "InputError": "ponder.errors",
+    "MistakeKind": "ponder.errors",
+    "ExitCode": "ponder.errors",
+    "Event": "ponder.agents.events",
+    "RunStarted": "ponder.agents.events",
+    "StepStarted": "ponder.agents.events",
+    "TextDelta": "ponder.agents.events",
+    "Thought": "ponder.agents.events",
+    "ToolCallStarted": "ponder.agents.events",
+    "ToolResult": "ponder.agents.events",
+    "ModelMistakeEvent": "ponder.agents.events",
+    "UsageEvent": "ponder.agents.events",
+    "Answer": "ponder.agents.events",
+    "ErrorEvent": "ponder.agents.events",
+    "RunFinished": "ponder.agents.events",
 }
 
 if TYPE_CHECKING:
     from ponder.agents.agent import Agent
+    from ponder.agents.events import (
+        Answer,
+        ErrorEvent,
+        Event,
+        ModelMistakeEvent,
+        RunFinished,
+        RunStarted,
+        StepStarted,
+        TextDelta,
+        Thought,
+        ToolCallStarted,
+        ToolResult,
+        UsageEvent,
+    )
     from ponder.agents.limits import Limits
     from ponder.agents.result import RunResult, StopReason, ToolCallRecord
+    from ponder.agents.spec import AgentSpec, LocalOptions, load_agent
     from ponder.backends.registry import resolve_backend
-    from ponder.errors import PonderError
+    from ponder.errors import BackendError, ConfigError, ExitCode, InputError, MistakeKind, PonderError
+    from ponder.evals.api import evaluate
+    from ponder.evals.sources import load_suite
     from ponder.tools.base import Tool, tool
+    from ponder.usage import Usage
 
 __all__ = list(_EXPORTS)
 
 
-__getattr__ = lazy_getattr(__name__, _EXPORTS)
+_lazy = lazy_getattr(__name__, _EXPORTS)
+
+
+def __getattr__(name: str) -> object:
+    if name == "__version__":
+        return version()
+    return _lazy(name)
+
+
+def version() -> str:
+    """The installed distribution's version (pyproject.toml is the one place it is written)."""
+    from importlib.metadata import PackageNotFoundError
+    from importlib.metadata import version as dist_version
+
+    try:
+        return dist_version("ponder")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "0+unknown"

@@ -1,6 +1,12 @@
-"""Configuration: ``ponder.toml`` in the working directory, then the user's config file.
+"""Configuration files: ``ponder.toml`` in the working directory, then the user's config file.
 
-Errors name the file, the line and the field, and say how to fix them.
+This module reads TOML and validates what belongs to no higher layer (knowledge bases, MCP
+server tables). The agent tables (``[agent]`` and ``[agents.NAME]``) are kept as written and
+validated by ``ponder.agents.spec`` (``AgentSpec.from_config``), which reports problems through
+``field_error`` so that every error names the file, the line and the field.
+
+The top-level keys of earlier versions (``model = ...``, ``[limits]``, ``[local]``...) are the
+default agent: they are read as if written under ``[agent]``.
 """
 
 from __future__ import annotations
@@ -10,30 +16,21 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
-from ponder.backends.tool_listing import ToolListing
 from ponder.errors import ConfigError
 
 PROJECT_FILE = "ponder.toml"
-
-
-class LimitsConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    max_steps: int | None = Field(None, ge=1)
-    tool_timeout: float | None = Field(None, gt=0)
-    run_timeout: float | None = Field(None, gt=0)
-
-
-class LocalConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    n_ctx: int = Field(8192, ge=512)
-    n_threads: int | None = Field(None, ge=1)
-    tool_listing: ToolListing = "json"
+TOP_LEVEL_AGENT_KEYS = (
+    "model", "system_prompt", "prompts_dir", "tools", "allow_tools_without_approval", "file_roots", "limits", "local", "mcp",
+)  # fmt: skip
+"""Keys that may stand at the top of the file and mean the default agent's."""
 
 
 class McpServerConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """One MCP server an agent may take tools from: a command to start (stdio) or a URL."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
     command: str | None = None
     args: list[str] = Field(default_factory=list)
     url: str | None = None
@@ -58,18 +55,25 @@ class KnowledgeConfig(BaseModel):
 
 
 class PonderConfig(BaseModel):
+    """A config file: the default agent, named agents and knowledge bases."""
+
     model_config = ConfigDict(extra="forbid")
-    model: str | None = None
-    system_prompt: str | None = None
-    prompts_dir: str | None = None
-    tools: list[str] | None = None
-    allow_tools_without_approval: list[str] = Field(default_factory=list)
-    file_roots: list[str] = Field(default_factory=list)
-    limits: LimitsConfig = Field(default_factory=LimitsConfig)
-    local: LocalConfig = Field(default_factory=LocalConfig)
-    mcp: dict[str, McpServerConfig] = Field(default_factory=dict)
+    agent: dict[str, Any] = Field(default_factory=dict)
+    """The default agent's table as written; ``AgentSpec.from_config`` validates it."""
+    agents: dict[str, dict[str, Any]] = Field(default_factory=dict)
+    """Named agents (``[agents.NAME]``) as written; each starts from the default agent."""
     knowledge: dict[str, KnowledgeConfig] = Field(default_factory=dict)
     source: str | None = Field(None, exclude=True)
+    """The file this came from (None: defaults, no file)."""
+    _text: str = PrivateAttr("")
+    _top_level: frozenset[str] = PrivateAttr(frozenset())
+
+    def field_error(self, exc: ValidationError, prefix: tuple[str | int, ...]) -> ConfigError:
+        """A ``ConfigError`` for the first problem of ``exc``, found under the table at ``prefix``."""
+        loc = tuple(exc.errors()[0]["loc"])
+        if prefix == ("agent",) and loc and loc[0] in self._top_level:
+            prefix = ()  # written at the top of the file, shown as written
+        return _error(self.source or "config", self._text, exc, (*prefix, *loc))
 
 
 def user_config_path() -> Path:
@@ -88,16 +92,23 @@ def load_file(path: Path) -> PonderConfig:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}", fix=f"fix the syntax at that line of {path}") from exc
+    top_level = [key for key in TOP_LEVEL_AGENT_KEYS if key in data]
+    agent = data.get("agent", {})
+    if top_level and isinstance(agent, dict):
+        both = [key for key in top_level if key in agent]
+        if both:
+            raise ConfigError(
+                f"{path}: '{both[0]}' is set both at the top of the file and under [agent]",
+                fix="keep one of them (the [agent] table is the clearer place)",
+            )
+        data["agent"] = {**{key: data.pop(key) for key in top_level}, **agent}
     try:
         config = PonderConfig.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        field = ".".join(str(p) for p in err["loc"])
-        line = _line_of(raw, str(err["loc"][-1]) if err["loc"] else "")
-        where = f"{path}:{line}" if line else str(path)
-        hint = "remove it or check its spelling" if err["type"] == "extra_forbidden" else "set a valid value"
-        raise ConfigError(f"{where}: field '{field}': {err['msg']}", fix=hint) from exc
+        raise _error(str(path), raw, exc, tuple(exc.errors()[0]["loc"])) from exc
     config.source = str(path)
+    config._text = raw
+    config._top_level = frozenset(top_level)
     return config
 
 
@@ -112,15 +123,20 @@ def load_config(cwd: Path | None = None) -> PonderConfig:
     return PonderConfig()
 
 
+def _error(source: str, raw: str, exc: ValidationError, loc: tuple[str | int, ...]) -> ConfigError:
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in loc)
+    line = _line_of(raw, str(loc[-1]) if loc else "")
+    where = f"{source}:{line}" if line else source
+    hint = "remove it or check its spelling" if err["type"] == "extra_forbidden" else "set a valid value"
+    return ConfigError(f"{where}: field '{field}': {err['msg']}", fix=hint)
+
+
 def _line_of(raw: str, key: str) -> int | None:
     if not key:
         return None
     for number, line in enumerate(raw.splitlines(), start=1):
         stripped = line.strip()
-        if stripped.startswith(key) and stripped[len(key) :].lstrip().startswith("=") or stripped in (f"[{key}]", f"[[{key}]]"):
+        if stripped.startswith(key) and stripped[len(key) :].lstrip().startswith("=") or stripped in (f"[{key}]", f"[[{key}]]") or stripped.endswith(f".{key}]"):
             return number
     return None
-
-
-def as_dict(config: PonderConfig) -> dict[str, Any]:
-    return config.model_dump(exclude_none=True)

@@ -111,3 +111,17 @@ def test_a_runaway_repetition_is_cut_after_its_third_repeat(text: str, kept: str
 )
 def test_a_tool_named_as_code_is_found_but_a_plain_word_mention_is_not(text: str, named: str | None) -> None:
     assert mentioned_tool(text, ["calculate_circumference", "geometry_area_circle"]) == named
+
+
+def test_a_call_written_as_python_with_positional_arguments_is_read() -> None:
+    from ponder.tools.builtin.calculator import calculator
+
+    found = extract_actions('```python\ncalculator("23.4 * 37.5")\n```', {"calculator": calculator})
+    assert [(c.name, c.arguments) for c in found.calls] == [("calculator", {"expression": "23.4 * 37.5"})]
+    assert found.thought == ""
+
+
+def test_more_positional_arguments_than_parameters_is_not_a_call() -> None:
+    from ponder.tools.builtin.calculator import calculator
+
+    assert extract_actions('calculator("1+1", 3)', {"calculator": calculator}).calls == []

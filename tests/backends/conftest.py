@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from ponder.backends.llama_server import INSTALL, LlamaServer, missing_modules
+from ponder.testing.llama_server import INSTALL, LlamaServer, missing_modules
 from tests.fakes.ollama_server import FakeOllamaServer
 from tests.fakes.openai_server import FakeOpenAIServer
 
@@ -30,7 +30,7 @@ def _llama_server(chat_format: str | None) -> Iterator[LlamaServer]:
     missing = missing_modules()
     if missing:
         pytest.skip(f"llama_cpp.server cannot be imported (missing {', '.join(missing)}): {INSTALL}")
-    from ponder.backends.local_files import ensure_model_file, local_model_status
+    from ponder.backends.local.files import ensure_model_file, local_model_status
 
     usable, status = local_model_status()
     if not usable:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ponder.backends.call_grammar import CallWatch, call_schema
+from ponder.backends.local.grammar import CallWatch, call_schema
 
 
 def watch(pieces: list[str]) -> tuple[str, int | None]:

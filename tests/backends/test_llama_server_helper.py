@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ponder.backends.llama_server import LlamaServer, ServerFailed, missing_modules
+from ponder.testing.llama_server import LlamaServer, ServerFailed, missing_modules
 
 
 def test_a_server_that_cannot_start_says_why(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ llama_cpp = pytest.importorskip("llama_cpp", reason="the embedded model needs pi
 
 @pytest.fixture(scope="module")
 def backend():  # type: ignore[no-untyped-def]
-    from ponder.backends.local import LocalBackend
+    from ponder.backends.local.backend import LocalBackend
 
     b = LocalBackend("qwen2.5-coder-1.5b", n_ctx=4096)
     b.load()
@@ -83,7 +83,7 @@ def test_later_steps_read_only_the_new_tokens(backend) -> None:  # type: ignore[
 
 
 def test_the_model_stays_loaded_across_agents(backend) -> None:  # type: ignore[no-untyped-def]
-    from ponder.backends.local import LocalBackend
+    from ponder.backends.local.backend import LocalBackend
 
     other = LocalBackend("qwen2.5-coder-1.5b", n_ctx=4096)
     assert other.load() is backend.load()
@@ -103,7 +103,7 @@ def test_text_deltas_arrive_as_events(backend) -> None:  # type: ignore[no-untyp
 
 
 def test_a_missing_gguf_path_names_the_problem() -> None:
-    from ponder.backends.local import LocalBackend
+    from ponder.backends.local.backend import LocalBackend
 
     with pytest.raises(ModelNotFound, match="no model file"):
         LocalBackend("/nonexistent/model.gguf").load()
@@ -148,7 +148,7 @@ def test_a_saved_prefix_llama_cpp_refuses_is_read_again_instead(backend) -> None
 
 
 def test_tools_are_listed_as_signatures_in_fewer_prompt_tokens_and_still_called(backend) -> None:  # type: ignore[no-untyped-def]
-    from ponder.backends.local import LocalBackend
+    from ponder.backends.local.backend import LocalBackend
     from ponder.tools.builtin.calculator import calculator
 
     model = backend.load()

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from ponder.backends import local_files
-from ponder.backends.local_files import (
+from ponder.backends.local import files as local_files
+from ponder.backends.local.files import (
     DEFAULT_SPEC,
     MODEL_NAME,
     ModelPart,
@@ -326,7 +326,7 @@ def test_status_says_when_llama_cpp_is_missing(tiny: ModelSpec, monkeypatch: pyt
 
 def test_status_imports_nothing_heavy() -> None:
     code = (
-        "import sys; from ponder.backends.local_files import local_model_status, local_model_installed;"
+        "import sys; from ponder.backends.local.files import local_model_status, local_model_installed;"
         "local_model_status(); local_model_installed();"
         "heavy = [m for m in ('llama_cpp', 'rich', 'llama_index') if m in sys.modules]; print(heavy)"
     )

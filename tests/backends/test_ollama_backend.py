@@ -13,8 +13,9 @@ from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from ponder.agents.agent import Agent
 from ponder.backends.base import Capabilities
-from ponder.backends.ollama_backend import create, ollama_answers, ollama_host, ollama_models
-from ponder.backends.ollama_chat import OllamaBackend
+from ponder.backends.ollama import create
+from ponder.backends.ollama.backend import OllamaBackend
+from ponder.backends.ollama.server import ollama_answers, ollama_host, ollama_models
 from ponder.backends.registry import resolve_backend
 from ponder.errors import BackendError, BackendUnavailable, ModelNotFound
 from ponder.tools.builtin.calculator import calculator
@@ -66,7 +67,7 @@ def test_discovery_answers_quickly_when_nothing_listens() -> None:
 
 def test_discovery_imports_no_heavy_library() -> None:
     code = (
-        "import sys, ponder.backends.ollama_backend as o; o.ollama_answers(0.1); o.ollama_models(0.1);"
+        "import sys, ponder.backends.ollama.server as o; o.ollama_answers(0.1); o.ollama_models(0.1);"
         "print(sorted(m for m in ('llama_index.core', 'ollama', 'httpx', 'openai') if m in sys.modules))"
     )
     out = subprocess.run(

@@ -12,7 +12,7 @@ import pytest
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from ponder.agents.agent import Agent
-from ponder.backends.openai_backend import OpenAIBackend, create
+from ponder.backends.openai.backend import OpenAIBackend, create
 from ponder.backends.registry import resolve_backend
 from ponder.errors import BackendAuthError, BackendError, BackendUnavailable, ModelNotFound
 from ponder.tools.builtin.calculator import calculator

@@ -16,9 +16,9 @@ from ponder.agents import events as ev
 from ponder.agents.agent import Agent
 from ponder.agents.limits import Limits
 from ponder.agents.result import RunResult, StopReason
-from ponder.backends.llama_server import LlamaServer
-from ponder.backends.openai_backend import OpenAIBackend
+from ponder.backends.openai.backend import OpenAIBackend
 from ponder.backends.registry import resolve_backend
+from ponder.testing.llama_server import LlamaServer
 from ponder.tools.builtin.calculator import calculator
 
 pytestmark = pytest.mark.slow

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ponder.backends.prefix_cache import PrefixCache, shared_length
+from ponder.backends.local.prefix_cache import PrefixCache, shared_length
 
 
 def test_shared_length_counts_leading_tokens_in_common() -> None:

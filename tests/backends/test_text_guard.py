@@ -2,7 +2,31 @@
 
 from __future__ import annotations
 
-from ponder.backends.base import ModelRequest, guard_stream
+from collections.abc import Iterable, Iterator
+
+from ponder.backends.base import ModelRequest, TextGuard
+
+
+def guard_stream(deltas: Iterable[str], request: ModelRequest) -> Iterator[str]:
+    """Yield deltas until a stop sequence or ``stop_when`` says stop (the iterable is then closed)."""
+    guard = TextGuard(request)
+    iterator = iter(deltas)
+    try:
+        for delta in iterator:
+            shown, done = guard.feed(delta)
+            if shown:
+                yield shown
+            if done:
+                break
+        else:
+            rest = guard.flush()
+            if rest:
+                yield rest
+    finally:
+        close = getattr(iterator, "close", None)
+        if close is not None:
+            close()
+
 
 
 def shown(deltas: list[str], **request: object) -> list[str]:

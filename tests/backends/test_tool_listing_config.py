@@ -6,24 +6,25 @@ from pathlib import Path
 
 import pytest
 
-from ponder.cli.common import backend_options
-from ponder.config import PonderConfig, load_file
+from ponder.agents.spec import AgentSpec
+from ponder.config import load_file
 from ponder.errors import ConfigError
 
 
 def test_the_json_listing_is_the_default() -> None:
-    assert backend_options("local:qwen2.5-coder-1.5b", PonderConfig())["tool_listing"] == "json"
+    assert AgentSpec().backend_options("local:qwen2.5-coder-1.5b")["tool_listing"] == "json"
 
 
 def test_signature_listing_is_chosen_in_ponder_toml(tmp_path: Path) -> None:
     path = tmp_path / "ponder.toml"
     path.write_text('[local]\ntool_listing = "signature"\n')
-    assert backend_options("local:qwen2.5-coder-1.5b", load_file(path))["tool_listing"] == "signature"
-    assert "tool_listing" not in backend_options("openai:gpt-4o-mini", load_file(path))
+    spec = AgentSpec.from_config(load_file(path))
+    assert spec.backend_options("local:qwen2.5-coder-1.5b")["tool_listing"] == "signature"
+    assert "tool_listing" not in spec.backend_options("openai:gpt-4o-mini")
 
 
 def test_an_unknown_listing_is_a_config_error(tmp_path: Path) -> None:
     path = tmp_path / "ponder.toml"
     path.write_text('[local]\ntool_listing = "yaml"\n')
     with pytest.raises(ConfigError, match="tool_listing"):
-        load_file(path)
+        AgentSpec.from_config(load_file(path))

@@ -9,8 +9,8 @@ from tests.cli.chat_helpers import start_chat
 
 def _local_model_missing() -> str | None:
     try:
-        import ponder.backends.local  # noqa: F401
-        from ponder.backends.local_files import local_model_installed
+        import ponder.backends.local.backend  # noqa: F401
+        from ponder.backends.local.files import local_model_installed
     except ImportError as exc:
         return f"the local backend is not importable yet ({exc})"
     if not local_model_installed():

@@ -135,7 +135,7 @@ def test_with_nothing_available_the_error_lists_the_three_ways_to_get_a_model(
     from ponder.backends import selection
     from ponder.errors import BackendError
 
-    monkeypatch.setattr("ponder.backends.local_files.local_model_installed", lambda *a, **k: False)
+    monkeypatch.setattr("ponder.backends.local.files.local_model_installed", lambda *a, **k: False)
     with pytest.raises(BackendError) as info:
         selection.auto_select()
     fix = info.value.fix

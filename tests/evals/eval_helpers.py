@@ -12,11 +12,12 @@ from typing import Any
 
 from llama_index.core.base.llms.types import ChatMessage
 
-from ponder.agents.result import RunResult, StopReason, ToolCallRecord, UsageTotals
+from ponder.agents.result import RunResult, StopReason, ToolCallRecord
 from ponder.backends.scripted import Reply, Scripted, ScriptedBackend
 from ponder.evals.grading import GradeContext
 from ponder.evals.loading import parse_suite
 from ponder.evals.suite import Case, Suite
+from ponder.usage import Usage
 
 
 def suite_from(text: str, *, base_dir: Path | None = None) -> Suite:
@@ -33,7 +34,7 @@ def result(answer: str | None = "", *, calls: Sequence[tuple[str, dict[str, Any]
         protocol="native",
         steps=steps,
         trajectory=[ToolCallRecord(step=1, name=n, arguments=a, output="x", ok=ok) for n, a in calls],
-        usage=UsageTotals(prompt_tokens=tokens, completion_tokens=0, model_calls=steps),
+        usage=Usage(prompt_tokens=tokens, completion_tokens=0, model_calls=steps),
         seconds=seconds,
     )
 

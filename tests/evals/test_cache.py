@@ -47,10 +47,10 @@ def test_changing_the_suite_misses_the_cache_for_what_changed(tmp_path: Path) ->
     store = CacheStore.in_dir(tmp_path)
     EvalRunner(suite, model.backend(), options=RunOptions(cache=store)).run()
     calls = model.calls
-    warmer = replace(suite, temperature=0.7)
+    warmer = replace(suite, agent=suite.agent.merged(temperature=0.7))
     EvalRunner(warmer, model.backend(), options=RunOptions(cache=store)).run()
     assert model.calls == 2 * calls  # temperature is part of every key
-    prompted = replace(suite, system_prompt="Answer tersely.")
+    prompted = replace(suite, agent=suite.agent.merged(system_prompt="Answer tersely."))
     EvalRunner(prompted, model.backend(), options=RunOptions(cache=store)).run()
     assert model.calls == 3 * calls
 

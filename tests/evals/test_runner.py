@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import replace
+
+from llama_index.core.base.llms.types import ChatMessage
 
 from ponder.agents.limits import Limits
 from ponder.backends.scripted import Scripted, ScriptedBackend
@@ -117,7 +120,8 @@ def test_a_hung_case_is_abandoned_at_the_hard_deadline() -> None:
 
 
 def test_the_run_timeout_stops_a_slow_agent_as_a_failure() -> None:
-    suite = replace(suite_from(ARITHMETIC_SUITE), limits=Limits(run_timeout=0.2))
+    suite = suite_from(ARITHMETIC_SUITE)
+    suite = replace(suite, agent=suite.agent.merged(limits=Limits(run_timeout=0.2)))
     model = ArithmeticModel(delay=0.3)
     records = EvalRunner(select_cases(suite, ids=["a"]), model.backend()).run()
     assert records[0].stop_reason == "timeout" and records[0].status == "fail"
@@ -185,3 +189,24 @@ def test_progress_events_arrive_in_order() -> None:
     EvalRunner(suite_from(ARITHMETIC_SUITE), ArithmeticModel().backend(), on_event=events.append).run()
     assert isinstance(events[0], RunPlanned) and events[0].to_run == 3
     assert sum(isinstance(e, JobFinished) for e in events) == 3
+
+
+def test_a_conversation_case_runs_its_turns_in_one_session() -> None:
+    def responder(messages: Sequence[ChatMessage]) -> str:
+        said = " ".join(str(m.content) for m in messages if m.role.value == "user")
+        if str(messages[-1].content).startswith("What is my name"):
+            return "Your name is Ada." if "Ada" in said else "I do not know."
+        return "Nice to meet you."
+
+    suite = suite_from(
+        """
+        cases:
+          - id: remember
+            input: My name is Ada.
+            turns: ["What is my name?"]
+            expected: Ada
+        """
+    )
+    (record,) = EvalRunner(suite, ScriptedBackend(responder=responder)).run()
+    assert record.status == "pass" and record.answer == "Your name is Ada."
+    assert record.steps == 2 and record.model_calls == 2

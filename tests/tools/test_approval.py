@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from ponder.config import PonderConfig
-from ponder.tools.approval import ApprovalPolicy, describe_call, refusal_hint
+from ponder.tools.approval import ApprovalPolicy, Approver, describe_call, refusal_hint
 from ponder.tools.base import Tool, tool
 
 
@@ -34,11 +34,11 @@ def harmless(x: int) -> int:
     return x
 
 
-def policy_for(yes: bool = False, allowed: list[str] | None = None) -> ApprovalPolicy:
-    from ponder.cli.common import approver
+def policy_for(yes: bool = False, allowed: list[str] | None = None) -> Approver:
+    from ponder.cli.common import agent_spec
 
-    config = PonderConfig(allow_tools_without_approval=allowed or [])
-    return approver(argparse.Namespace(yes=yes), config)
+    config = PonderConfig(agent={"model": "scripted:echo", "allow_tools_without_approval": allowed or []})
+    return agent_spec(argparse.Namespace(yes=yes), config=config, quiet=True).approver()
 
 
 def test_run_refuses_by_default_and_remembers_what_it_refused() -> None:

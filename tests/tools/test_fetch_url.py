@@ -120,6 +120,6 @@ def test_the_connected_address_is_checked_too(site: Site, monkeypatch: pytest.Mo
 
 def test_allow_private_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PONDER_FETCH_ALLOW_PRIVATE", "1")
-    assert ToolSettings.from_config(None).allow_private
+    assert ToolSettings.configured().allow_private
     monkeypatch.setenv("PONDER_FETCH_ALLOW_PRIVATE", "0")
-    assert not ToolSettings.from_config(None).allow_private
+    assert not ToolSettings.configured().allow_private

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from ponder.config import PonderConfig
+from ponder.config import McpServerConfig
 from ponder.errors import ToolArgumentsError
 from ponder.tools import mcp as ponder_mcp
 from ponder.tools.mcp import McpToolError
@@ -21,14 +21,14 @@ from ponder.tools.selection import resolve_tools
 SERVER = str(Path(__file__).parents[1] / "fakes" / "mcp_server.py")
 
 
-def stdio_config(**servers: dict[str, object]) -> PonderConfig:
-    return PonderConfig.model_validate({"mcp": servers})
+def stdio_config(**servers: dict[str, object]) -> dict[str, McpServerConfig]:
+    return {name: McpServerConfig.model_validate(server) for name, server in servers.items()}
 
 
 @pytest.fixture(scope="module")
 def stdio_registry() -> Iterator[Registry]:
     config = stdio_config(fake={"command": sys.executable, "args": [SERVER]})
-    yield load_registry(config=config)
+    yield load_registry(mcp_servers=config)
     ponder_mcp.close_all()
 
 
@@ -62,16 +62,16 @@ def test_a_slow_call_times_out_and_the_connection_keeps_working(stdio_registry: 
 
 def test_select_a_whole_server_by_name(stdio_registry: Registry) -> None:
     config = stdio_config(fake={"command": sys.executable, "args": [SERVER]})
-    selection = resolve_tools(["mcp:fake"], config=config)
+    selection = resolve_tools(["mcp:fake"], mcp_servers=config)
     assert sorted(t.name for t in selection.tools) == ["add", "fail", "shout", "slow"]
-    assert [t.name for t in resolve_tools(None, config=config).tools][:2] == ["calculator", "add"]
+    assert [t.name for t in resolve_tools(None, mcp_servers=config).tools][:2] == ["calculator", "add"]
 
 
 def test_the_same_tool_names_from_a_second_server_are_renamed(stdio_registry: Registry) -> None:
     config = stdio_config(
         fake={"command": sys.executable, "args": [SERVER]}, other={"command": sys.executable, "args": [SERVER]}
     )
-    registry = load_registry(config=config)
+    registry = load_registry(mcp_servers=config)
     assert registry.tools["other_add"].source == "mcp:other"
     assert registry.tools["other_add"].invoke({"a": 3, "b": 4}) == "7"
 
@@ -82,7 +82,7 @@ def test_a_server_that_cannot_start_is_a_warning_naming_it_and_its_command() -> 
         crashing={"command": sys.executable, "args": ["-c", "import sys; sys.stderr.write('bad token\\n'); sys.exit(2)"]},
         empty={},
     )
-    registry = load_registry(config=config)
+    registry = load_registry(mcp_servers=config)
     assert "calculator" in registry.tools
     text = "\n".join(registry.warnings)
     assert "MCP server 'missing' (command ponder-no-such-mcp-server --flag) failed to start: FileNotFoundError" in text
@@ -92,9 +92,9 @@ def test_a_server_that_cannot_start_is_a_warning_naming_it_and_its_command() -> 
 
 def test_servers_are_not_started_when_the_selection_does_not_need_them() -> None:
     config = stdio_config(missing={"command": "ponder-no-such-mcp-server-2"})
-    selection = resolve_tools(["calculator"], config=config)
+    selection = resolve_tools(["calculator"], mcp_servers=config)
     assert [t.name for t in selection.tools] == ["calculator"] and selection.warnings == []
-    assert "ponder-no-such-mcp-server-2" in resolve_tools(None, config=config).warnings[0]
+    assert "ponder-no-such-mcp-server-2" in resolve_tools(None, mcp_servers=config).warnings[0]
 
 
 def test_ponder_tools_shows_server_tools_and_start_failures(
@@ -138,13 +138,13 @@ def http_server() -> Iterator[str]:
 
 
 def test_streamable_http_servers_work_the_same(http_server: str) -> None:
-    config = PonderConfig.model_validate({"mcp": {"remote": {"url": http_server}}})
-    registry = load_registry(config=config)
+    config = stdio_config(remote={"url": http_server})
+    registry = load_registry(mcp_servers=config)
     assert registry.tools["add"].source == "mcp:remote"
     assert registry.tools["add"].invoke({"a": 20, "b": 22}) == "42"
 
 
 def test_an_unreachable_http_server_is_a_warning() -> None:
-    config = PonderConfig.model_validate({"mcp": {"gone": {"url": f"http://127.0.0.1:{_free_port()}/mcp"}}})
-    warnings = load_registry(config=config).warnings
+    config = stdio_config(gone={"url": f"http://127.0.0.1:{_free_port()}/mcp"})
+    warnings = load_registry(mcp_servers=config).warnings
     assert warnings and warnings[0].startswith("MCP server 'gone' (url http://127.0.0.1:")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from ponder.agents.spec import AgentSpec
 from ponder.config import PonderConfig
 from ponder.errors import ConfigError
 from ponder.tools.registry import BUILTIN_ENTRY_POINTS, builtin_entry_point_lines, load_registry
@@ -148,8 +149,8 @@ def test_selection_defaults_to_the_safe_set_and_opt_in_tools_come_by_name() -> N
 
 
 def test_selection_from_config_and_unknown_names_say_how_to_list_tools() -> None:
-    config = PonderConfig(tools=["fetch_url"])
-    assert [t.name for t in resolve_tools(config.tools, config=config).tools] == ["fetch_url"]
+    spec = AgentSpec.from_config(PonderConfig(agent={"tools": ["fetch_url"]}))
+    assert [t.name for t in resolve_tools(spec.tools, settings=spec.tool_settings()).tools] == ["fetch_url"]
     with pytest.raises(ConfigError) as info:
         select_tools(["calculater"])
     assert "unknown tool(s): calculater" in info.value.message

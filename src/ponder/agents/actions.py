@@ -18,7 +18,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -209,17 +209,30 @@ def _from_python_call(text: str, tool_names: Collection[str]) -> Extraction | No
             node = ast.parse(snippet, mode="eval").body
         except SyntaxError:
             continue
-        if not isinstance(node, ast.Call) or node.args:
+        if not isinstance(node, ast.Call):
             continue
         try:
             args = {kw.arg: ast.literal_eval(kw.value) for kw in node.keywords if kw.arg}
+            positional = [ast.literal_eval(a) for a in node.args]
         except (ValueError, SyntaxError):
             continue
+        if positional:  # name the positional arguments after the tool's parameters, in order
+            params = _parameter_names(tool_names, m.group(1))
+            if len(positional) > len(params):
+                continue
+            args = {**dict(zip(params, positional, strict=False)), **args}
         return _done(text, m.start(), [ActionCall(name=m.group(1), arguments=args, raw=snippet)], end)
     return None
 
 
 # -- helpers ----------------------------------------------------------------------------------
+
+
+def _parameter_names(tools: Collection[str], name: str) -> list[str]:
+    """The parameters of tool ``name`` in order, when ``tools`` maps names to tools (else none)."""
+    tool = tools.get(name) if isinstance(tools, Mapping) else None
+    properties = getattr(tool, "parameters", {}).get("properties", {}) if tool is not None else {}
+    return list(properties)
 
 
 def _parse_calls(payload: str) -> list[ActionCall] | None:
@@ -324,7 +337,7 @@ def _balanced_end(text: str, start: int, open_ch: str, close_ch: str) -> int | N
 
 
 def _thought(text: str, start: int) -> str:
-    thought = text[:start].strip()
+    thought = re.sub(r"```[A-Za-z_]*\s*\Z", "", text[:start]).strip()  # the opener of a fenced call
     return re.sub(r"^\s*thought\s*:\s*", "", thought, flags=re.IGNORECASE).strip()
 
 

@@ -18,10 +18,12 @@ from ponder import prompts
 from ponder.agents import events as ev
 from ponder.agents.aio import iterate_in_thread
 from ponder.agents.limits import Limits
-from ponder.agents.loop import Approver, LoopConfig, RunLoop
+from ponder.agents.loop import LoopConfig, RunLoop
 from ponder.agents.protocol import Protocol, choose_protocol, system_message
 from ponder.agents.result import RunResult
+from ponder.agents.spec import AgentSpec
 from ponder.backends.base import Backend
+from ponder.tools.approval import Approver
 from ponder.tools.base import Tool, as_tool
 
 
@@ -31,13 +33,16 @@ class Agent:
     >>> agent = Agent(model="openai:gpt-4o-mini", tools=[calculator])   # doctest: +SKIP
     >>> agent.run("What is 17 * 23?").answer                             # doctest: +SKIP
     '391'
+
+    ``Agent(...)`` declares an ``AgentSpec`` from its arguments and builds it; ``AgentSpec.build()``
+    and ``Agent.from_spec`` are the same path. ``agent.spec`` is the declaration.
     """
 
     def __init__(
         self,
         model: str | Backend | None = None,
         *,
-        tools: Iterable[Tool | Callable[..., Any]] = (),
+        tools: Iterable[Tool | Callable[..., Any] | str] = (),
         system_prompt: str | None = None,
         protocol: Protocol | str | None = None,
         limits: Limits | None = None,
@@ -48,27 +53,57 @@ class Agent:
         observation_chars: int = 4000,
         memory_tokens: int | None = None,
     ) -> None:
-        if isinstance(model, Backend):
-            self.backend = model
-        else:
-            from ponder.backends.registry import resolve_backend
+        items = list(tools)
+        spec = AgentSpec(
+            model=model.name if isinstance(model, Backend) else model,
+            tools=[t for t in items if isinstance(t, str)],
+            system_prompt=system_prompt,
+            protocol=Protocol(protocol).value if protocol else None,
+            limits=limits or Limits(),
+            prompts_dir=str(prompts_dir) if prompts_dir else None,
+            temperature=temperature,
+            seed=seed,
+            observation_chars=observation_chars,
+            memory_tokens=memory_tokens,
+        )
+        live = [t for t in items if not isinstance(t, str)]
+        self._assemble(spec, model if isinstance(model, Backend) else None, live, approve)
 
-            self.backend = resolve_backend(model)
+    @classmethod
+    def from_spec(
+        cls,
+        spec: AgentSpec,
+        *,
+        backend: Backend | None = None,
+        tools: Iterable[Tool | Callable[..., Any]] = (),
+        approve: Approver | None = None,
+    ) -> Agent:
+        """The agent ``spec`` declares (``AgentSpec.build`` calls this)."""
+        agent = cls.__new__(cls)
+        agent._assemble(spec, backend, list(tools), approve)
+        return agent
+
+    def _assemble(
+        self, spec: AgentSpec, backend: Backend | None, live_tools: list[Tool | Callable[..., Any]], approve: Approver | None
+    ) -> None:
+        """The one place an agent is put together from its spec and the live objects given with it."""
+        self.spec = spec
+        self.backend = backend if backend is not None else spec.resolve_backend()
         self.tools: dict[str, Tool] = {}
-        for item in tools:
+        for item in [*spec.resolve_tools(), *live_tools]:
             t = as_tool(item)
             self.tools[t.name] = t
-        self.prompts_dir = Path(prompts_dir) if prompts_dir else None
-        self.system_prompt = system_prompt or prompts.load("system", self.prompts_dir)
-        self.protocol = choose_protocol(self.backend.capabilities, protocol)
-        self.limits = limits or Limits()
-        self.approve = approve
-        self.temperature = temperature
-        self.seed = seed
-        self.observation_chars = observation_chars
+        self.prompts_dir = Path(spec.prompts_dir) if spec.prompts_dir else None
+        self.system_prompt = spec.system_prompt or prompts.load("system", self.prompts_dir)
+        self.protocol = choose_protocol(self.backend.capabilities, spec.protocol)
+        self.limits = spec.limits
+        self.approve: Approver | None = approve if approve is not None else spec.approver()
+        self.temperature = spec.temperature
+        self.seed = spec.seed
+        self.observation_chars = spec.observation_chars
         window = self.backend.capabilities.context_window
         self.memory = ChatMemoryBuffer.from_defaults(
-            token_limit=memory_tokens or max(512, int(window * 0.6)),
+            token_limit=spec.memory_tokens or max(512, int(window * 0.6)),
             tokenizer_fn=self._token_list,
         )
         self.last_result: RunResult | None = None
@@ -85,6 +120,7 @@ class Agent:
         yield from self._track(loop.events(task))
 
     async def arun(self, task: str) -> RunResult:
+        """``run`` for async code: the loop runs in a worker thread while the event loop waits."""
         result: RunResult | None = None
         async for event in self.astream(task):
             if isinstance(event, ev.RunFinished):
@@ -102,6 +138,7 @@ class Agent:
         return self._collect(self.chat_stream(message))
 
     def chat_stream(self, message: str) -> Iterator[ev.Event]:
+        """``chat``'s events as they happen; the turn is kept in the history even if the stream stops early."""
         loop = self._last_loop = RunLoop(self._config())
         try:
             yield from self._track(loop.events(message, self.memory.get()))
@@ -111,6 +148,7 @@ class Agent:
                 self.memory.put(msg)
 
     def reset(self) -> None:
+        """Forget the session's history (the tools, model and spec stay)."""
         self.memory.reset()
 
     @property

@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import json
 import time
-from collections.abc import Callable, Generator, Iterator, Sequence
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,20 +30,22 @@ from ponder.agents.actions import (
     runaway_end,
 )
 from ponder.agents.limits import Limits
+from ponder.agents.plain_text import plain_answer
 from ponder.agents.protocol import (
     Protocol,
-    assistant_message,
+    history_message,
     observation_message,
     stringify,
     truncate,
 )
-from ponder.agents.result import RunResult, StepRecord, StopReason, ToolCallRecord, UsageTotals
+from ponder.agents.result import RunResult, StepRecord, StopReason, ToolCallRecord
 from ponder.agents.tool_runner import run_tool
 from ponder.backends.base import Backend, ModelReply, ModelRequest
-from ponder.errors import PonderError
+from ponder.errors import MistakeKind, PonderError
+from ponder.tools.approval import Approver
 from ponder.tools.base import Tool
+from ponder.usage import Usage
 
-Approver = Callable[[Tool, dict[str, Any]], bool]
 _STOPS_TEXT = ("</tool_call>", "\nObservation:", "\nObservation from")
 
 
@@ -69,7 +71,7 @@ class _State:
     new_messages: list[ChatMessage] = field(default_factory=list)
     trajectory: list[ToolCallRecord] = field(default_factory=list)
     step_records: list[StepRecord] = field(default_factory=list)
-    usage: UsageTotals = field(default_factory=UsageTotals)
+    usage: Usage = field(default_factory=Usage)
     seen_calls: dict[str, int] = field(default_factory=dict)
     repeats: int = 0
     timed_out: bool = False
@@ -121,21 +123,21 @@ class RunLoop:
                     stop = StopReason.TIMEOUT
                     break
                 calls, native_ids, problem, thought = self._read_actions(reply, text)
-                mistake = "parse"
+                mistake = MistakeKind.PARSE
                 if not calls and problem is None:
                     described = self._described_call(st, text)
                     if described is not None:
-                        mistake, problem = "not_called", described
+                        mistake, problem = MistakeKind.NOT_CALLED, described
                     else:
-                        answer = final_answer(text)
+                        answer = plain_answer(final_answer(text)).strip()
                         if answer:
                             st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
                             stop = StopReason.ANSWER
                             break
-                        mistake, problem = "empty", "your reply was empty"
+                        mistake, problem = MistakeKind.EMPTY, "your reply was empty"
                 if thought:
                     yield ev.Thought(step=step, text=thought)
-                st.add(assistant_message(reply, text, native_ids))
+                st.add(history_message(reply, text, native_ids))
                 if problem is not None:
                     yield from self._mistake(st, step, mistake, problem)
                     continue
@@ -148,7 +150,7 @@ class RunLoop:
                 # A small model that repeats a call has what it needs but does not know to stop:
                 # answered with a tool result, it mostly repeats the call again; asked as the
                 # user, with the tools off, it answers.
-                st.answer_next = all(r.error_kind == "repeated" for r in st.trajectory[ran:])
+                st.answer_next = all(r.error_kind is MistakeKind.REPEATED for r in st.trajectory[ran:])
                 if st.answer_next and stop is None:
                     st.add(ChatMessage(role=MessageRole.USER, content=prompts.render("answer_now", c.prompts_dir)))
                 if stop is StopReason.LOOP:
@@ -220,11 +222,7 @@ class RunLoop:
             reply = ModelReply(text=text)
         text = reply.text or text
         u = reply.usage
-        st.usage.prompt_tokens += u.prompt_tokens
-        st.usage.completion_tokens += u.completion_tokens
-        st.usage.model_calls += 1
-        if u.prompt_tokens_evaluated is not None:
-            st.usage.prompt_tokens_evaluated = (st.usage.prompt_tokens_evaluated or 0) + u.prompt_tokens_evaluated
+        st.usage.add(u, calls=1)
         st.step_records.append(
             StepRecord(
                 step=step,
@@ -269,19 +267,19 @@ class RunLoop:
             st.nudged = True
         return name
 
-    def _mistake(self, st: _State, step: int, kind: str, detail: str) -> Generator[ev.Event, None, None]:
+    def _mistake(self, st: _State, step: int, kind: MistakeKind, detail: str) -> Generator[ev.Event, None, None]:
         """An unusable reply becomes an observation that says how to fix it.
 
         ``detail`` is the problem (``parse``, ``empty``) or the tool's name (``not_called``).
         """
-        if kind == "not_called":
+        if kind is MistakeKind.NOT_CALLED:
             obs = prompts.render("not_called", self.c.prompts_dir, name=detail)
         else:
-            template = "empty_reply" if kind == "empty" else "parse_error"
+            template = "empty_reply" if kind is MistakeKind.EMPTY else "parse_error"
             obs = prompts.render(template, self.c.prompts_dir, problem=detail)
         yield ev.ModelMistakeEvent(step=step, kind=kind, observation=obs)
-        if kind != "not_called":  # no call was attempted: nothing for the trajectory
-            st.trajectory.append(ToolCallRecord(step=step, name="", arguments={}, output=obs, ok=False, error_kind="parse"))
+        if kind is not MistakeKind.NOT_CALLED:  # no call was attempted: nothing for the trajectory
+            st.trajectory.append(ToolCallRecord(step=step, name="", arguments={}, output=obs, ok=False, error_kind=MistakeKind.PARSE))
         st.add(ChatMessage(role=MessageRole.USER, content=obs))
 
     # -- one tool call ------------------------------------------------------------------------
@@ -298,30 +296,30 @@ class RunLoop:
         st.add(observation_message(output, name=call.name, call_id=call_id, capabilities=c.backend.capabilities, protocol=c.protocol))
         return looping
 
-    def _execute(self, st: _State, call: ActionCall) -> tuple[str, bool, str | None, float, bool, ActionCall]:
+    def _execute(self, st: _State, call: ActionCall) -> tuple[str, bool, MistakeKind | None, float, bool, ActionCall]:
         """Run one call; returns (observation, ok, error kind, seconds, looping, the call as run)."""
         c = self.c
         tool = c.tools.get(call.name) or self._closest_tool(call.name)
         if tool is None:
             available = ", ".join(c.tools) or "(none)"
-            return prompts.render("unknown_tool", c.prompts_dir, name=call.name, available=available), False, "unknown_tool", 0.0, False, call
+            return prompts.render("unknown_tool", c.prompts_dir, name=call.name, available=available), False, MistakeKind.UNKNOWN_TOOL, 0.0, False, call
         try:
             arguments = tool.validate(call.arguments)
         except PonderError:
             raise
         except Exception as exc:  # ToolArgumentsError: the model's to fix
             problem = getattr(exc, "observation", str(exc))
-            return prompts.render("bad_arguments", c.prompts_dir, problem=problem, name=tool.name), False, "bad_arguments", 0.0, False, call
+            return prompts.render("bad_arguments", c.prompts_dir, problem=problem, name=tool.name), False, MistakeKind.BAD_ARGUMENTS, 0.0, False, call
         used = ActionCall(name=tool.name, arguments=arguments, raw=call.raw)
         key = f"{tool.name}:{json.dumps(arguments, sort_keys=True, default=str)}"
         if key in st.seen_calls:
             st.repeats += 1
             looping = st.repeats > c.limits.max_repeats
-            return prompts.render("repeated_call", c.prompts_dir, name=tool.name), False, "repeated", 0.0, looping, used
+            return prompts.render("repeated_call", c.prompts_dir, name=tool.name), False, MistakeKind.REPEATED, 0.0, looping, used
         st.seen_calls[key] = len(st.trajectory)
         if tool.needs_approval and not (c.approve and c.approve(tool, arguments)):
-            return f"The user did not approve running {tool.name}. Do not retry it; answer without it.", False, "refused", 0.0, False, used
-        outcome = run_tool(tool, arguments, tool.timeout or c.limits.tool_timeout)
+            return f"The user did not approve running {tool.name}. Do not retry it; answer without it.", False, MistakeKind.REFUSED, 0.0, False, used
+        outcome = run_tool(tool, arguments, tool.timeout or c.limits.tool_timeout, c.prompts_dir)
         output = stringify(outcome.output)
         if tool.name != call.name:
             output = f"(ran {tool.name}; there is no tool named {call.name}) {output}"
@@ -350,7 +348,7 @@ class RunLoop:
         reply, text = yield from self._ask(st, step, with_tools=False)
         st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
         found = extract_actions(text, self.c.tools)
-        return final_answer(text) if found.is_answer and text.strip() else None
+        return plain_answer(final_answer(text)).strip() if found.is_answer and text.strip() else None
 
     def _deadline(self, st: _State) -> float | None:
         timeout = self.c.limits.run_timeout

@@ -7,6 +7,9 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ponder.errors import MistakeKind
+from ponder.usage import Usage
+
 
 class StopReason(StrEnum):
     ANSWER = "answer"
@@ -26,20 +29,8 @@ class ToolCallRecord(BaseModel):
     arguments: dict[str, Any]
     output: str
     ok: bool
-    error_kind: str | None = None
-    """parse | unknown_tool | bad_arguments | tool_error | timeout | repeated | refused"""
+    error_kind: MistakeKind | None = None
     seconds: float = 0.0
-
-
-class UsageTotals(BaseModel):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    prompt_tokens_evaluated: int | None = None
-    model_calls: int = 0
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
 
 
 class StepRecord(BaseModel):
@@ -60,7 +51,7 @@ class RunResult(BaseModel):
     steps: int
     trajectory: list[ToolCallRecord] = Field(default_factory=list)
     step_records: list[StepRecord] = Field(default_factory=list)
-    usage: UsageTotals = Field(default_factory=UsageTotals)
+    usage: Usage = Field(default_factory=Usage)
     seconds: float = 0.0
     error: str | None = None
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from ponder import prompts
+from ponder.errors import MistakeKind
 from ponder.tools.base import Tool
 
 
@@ -14,11 +17,11 @@ from ponder.tools.base import Tool
 class ToolOutcome:
     output: Any
     ok: bool
-    error_kind: str | None
+    error_kind: MistakeKind | None
     seconds: float
 
 
-def run_tool(tool: Tool, arguments: dict[str, Any], timeout: float) -> ToolOutcome:
+def run_tool(tool: Tool, arguments: dict[str, Any], timeout: float, prompts_dir: Path | None = None) -> ToolOutcome:
     """Call ``tool`` in a worker thread; give up waiting after ``timeout`` seconds.
 
     A thread cannot be killed, so a tool that hangs keeps running in the background (daemon
@@ -39,18 +42,18 @@ def run_tool(tool: Tool, arguments: dict[str, Any], timeout: float) -> ToolOutco
     seconds = time.perf_counter() - started
     if worker.is_alive():
         return ToolOutcome(
-            f"Error: {tool.name} timed out after {timeout:g}s. Try simpler arguments or another approach.",
+            prompts.render("tool_timeout", prompts_dir, name=tool.name, seconds=f"{timeout:g}"),
             ok=False,
-            error_kind="timeout",
+            error_kind=MistakeKind.TIMEOUT,
             seconds=seconds,
         )
     if "error" in box:
         exc = box["error"]
         message = str(exc) or type(exc).__name__
         return ToolOutcome(
-            f"Error from {tool.name}: {type(exc).__name__}: {message}. Check the arguments or try another approach.",
+            prompts.render("tool_error", prompts_dir, name=tool.name, error=f"{type(exc).__name__}: {message}"),
             ok=False,
-            error_kind="tool_error",
+            error_kind=MistakeKind.TOOL_ERROR,
             seconds=seconds,
         )
     return ToolOutcome(box.get("value"), ok=True, error_kind=None, seconds=seconds)

@@ -8,9 +8,11 @@ native tool calls and the text protocol. Backends know nothing of the loop, the 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from ponder.usage import Usage
 
 if TYPE_CHECKING:
     from llama_index.core.base.llms.types import ChatMessage
@@ -37,18 +39,6 @@ class NativeToolCall:
     name: str
     arguments: dict[str, Any] | str
     """Parsed arguments, or the raw string when the server sent invalid JSON."""
-
-
-@dataclass
-class Usage:
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    prompt_tokens_evaluated: int | None = None
-    """Prompt tokens the backend actually had to read (the rest came from its KV cache), where known."""
-
-    @property
-    def total_tokens(self) -> int:
-        return self.prompt_tokens + self.completion_tokens
 
 
 @dataclass
@@ -100,6 +90,11 @@ class Backend(ABC):
         Closing the iterator early stops generation (the loop does this once it has a complete action).
         Raises ``BackendError`` subclasses for problems the user must fix.
         """
+
+    def identity(self) -> dict[str, Any]:
+        """What else decides this backend's replies besides its name and code: where it answers from
+        (a server's URL) and options that change the prompt. Cache keys include it."""
+        return {}
 
     def count_tokens(self, text: str) -> int:
         """Offline token estimate; backends with a real tokenizer override this."""
@@ -172,24 +167,3 @@ class TextGuard:
             if any(stop.startswith(tail) for stop in self._stops):
                 return size
         return 0
-
-
-def guard_stream(deltas: Iterable[str], request: ModelRequest) -> Iterator[str]:
-    """Yield deltas until a stop sequence or ``stop_when`` says stop (the iterable is then closed)."""
-    guard = TextGuard(request)
-    iterator = iter(deltas)
-    try:
-        for delta in iterator:
-            shown, done = guard.feed(delta)
-            if shown:
-                yield shown
-            if done:
-                break
-        else:
-            rest = guard.flush()
-            if rest:
-                yield rest
-    finally:
-        close = getattr(iterator, "close", None)
-        if close is not None:
-            close()

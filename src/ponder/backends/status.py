@@ -14,8 +14,8 @@ class BackendStatus:
 
 
 def backend_statuses() -> list[BackendStatus]:
-    from ponder.backends.local_files import local_model_status
-    from ponder.backends.ollama_backend import ollama_host, ollama_models
+    from ponder.backends.local.files import local_model_status
+    from ponder.backends.ollama.server import ollama_host, ollama_models
     from ponder.backends.selection import DEFAULT_LOCAL_MODEL, DEFAULT_OPENAI_MODEL
 
     out = []

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from ponder.cli.common import add_agent_arguments
 
 if TYPE_CHECKING:
-    from ponder.cli.repl.sessions import SessionFile
+    from ponder.sessions import SessionFile
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,7 +38,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
-    from ponder.cli.repl import sessions
+    from ponder import sessions
 
     session = None
     if args.resume is not None:

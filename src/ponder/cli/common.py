@@ -1,4 +1,8 @@
-"""Options shared by the subcommands that build an agent, and building it from flags + config."""
+"""Options shared by the subcommands that build an agent, and the ``AgentSpec`` they declare.
+
+The flags are written over the agent of ``ponder.toml`` (``[agent]``, or ``[agents.NAME]`` with
+``--agent NAME``); ``AgentSpec.build()`` then makes the agent, as it does everywhere else.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +12,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from ponder.agents.agent import Agent
+    from ponder.agents.spec import AgentSpec
     from ponder.config import PonderConfig
-    from ponder.tools.approval import ApprovalPolicy
 
 
 def add_agent_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--agent", metavar="NAME", help="a named agent of ponder.toml ([agents.NAME]); flags override it")
     parser.add_argument("-m", "--model", help="provider:model, e.g. local:qwen2.5-coder-1.5b, openai:gpt-4o-mini, ollama:qwen2.5")
     parser.add_argument("--tools", help="comma-separated tool names to enable (default: config, else the safe built-ins)")
     parser.add_argument("--system", help="system prompt (overrides config)")
@@ -22,62 +27,42 @@ def add_agent_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-y", "--yes", action="store_true", help="approve tools that need approval without asking")
 
 
-def build_agent(args: argparse.Namespace, *, config: PonderConfig | None = None, quiet: bool = False) -> Agent:
-    from ponder.agents.agent import Agent
-    from ponder.agents.limits import Limits
-    from ponder.backends.registry import resolve_backend
+def agent_spec(args: argparse.Namespace, *, config: PonderConfig | None = None, quiet: bool = False) -> AgentSpec:
+    """The agent the flags declare: the config's agent with the flags written over it.
+
+    Says on stderr which model was chosen and why, unless ``--model`` chose it or ``quiet``.
+    """
+    from ponder.agents.spec import AgentSpec
     from ponder.backends.selection import select_model
     from ponder.config import load_config
 
-    config = config or load_config()
-    selection = select_model(getattr(args, "model", None), config.model, config.source)
-    if selection.reason not in ("--model",) and not quiet:
-        print(f"model: {selection.spec} ({selection.reason})", file=sys.stderr)
-    if selection.spec.startswith("local:"):
-        prepare_local_model(selection.spec.partition(":")[2])
-    backend = resolve_backend(selection.spec, **backend_options(selection.spec, config))
-    limits_cfg = config.limits
-    defaults = Limits()
-    limits = Limits(
-        max_steps=getattr(args, "max_steps", None) or limits_cfg.max_steps or defaults.max_steps,
-        tool_timeout=limits_cfg.tool_timeout or defaults.tool_timeout,
-        run_timeout=getattr(args, "timeout", None) or limits_cfg.run_timeout or defaults.run_timeout,
-    )
-    from ponder.tools.selection import select_tools
-
-    names = args.tools.split(",") if getattr(args, "tools", None) else config.tools
-    tools = select_tools(names, config=config)
-    return Agent(
-        backend,
-        tools=tools,
-        system_prompt=getattr(args, "system", None) or config.system_prompt,
+    config = config if config is not None else load_config()
+    spec = AgentSpec.from_config(config, getattr(args, "agent", None))
+    choice = select_model(getattr(args, "model", None), spec.model, config.source or "config")
+    if choice.reason != "--model" and not quiet:
+        print(f"model: {choice.spec} ({choice.reason})", file=sys.stderr)
+    tools = getattr(args, "tools", None)
+    return spec.merged(
+        model=choice.spec,
+        tools=tools.split(",") if tools else None,
+        system_prompt=getattr(args, "system", None),
         protocol=getattr(args, "protocol", None),
-        limits=limits,
-        prompts_dir=config.prompts_dir,
-        approve=approver(args, config),
+        limits={"max_steps": getattr(args, "max_steps", None), "run_timeout": getattr(args, "timeout", None)},
+        approve_all=True if getattr(args, "yes", False) else None,
     )
+
+
+def build_agent(args: argparse.Namespace, *, config: PonderConfig | None = None, quiet: bool = False) -> Agent:
+    """``agent_spec(args).build()``, after assembling the embedded model with a progress bar if it is used."""
+    spec = agent_spec(args, config=config, quiet=quiet)
+    if spec.model and spec.model.startswith("local:"):
+        prepare_local_model(spec.model.partition(":")[2])
+    return spec.build()
 
 
 def prepare_local_model(name: str) -> None:
     """Assemble the embedded model on first use, with a progress bar (later runs: a cheap check)."""
-    from ponder.backends.local_files import resolve_model_path, rich_progress
+    from ponder.backends.local.files import resolve_model_path, rich_progress
 
     with rich_progress("Assembling the embedded model (first run only)") as progress:
         resolve_model_path(name, progress=progress)
-
-
-def backend_options(spec: str, config: PonderConfig) -> dict[str, object]:
-    if spec.startswith("local:"):
-        local = config.local
-        return {"n_ctx": local.n_ctx, "n_threads": local.n_threads, "tool_listing": local.tool_listing}
-    return {}
-
-
-def approver(args: argparse.Namespace, config: PonderConfig) -> ApprovalPolicy:
-    """``--yes`` or the config's allow-list approves; otherwise tools that need approval are refused.
-
-    The REPL can give the policy an ``ask`` callback (``policy.ask = ...``) to ask y/n/always instead.
-    """
-    from ponder.tools.approval import ApprovalPolicy
-
-    return ApprovalPolicy.build(yes=bool(getattr(args, "yes", False)), allowed=config.allow_tools_without_approval)

@@ -1,8 +1,6 @@
 """``ponder eval``: run a suite, report it, gate CI on it; ``ponder eval compare A B``.
 
-Exit codes (main.EXIT_CODES): 10 some runs errored, 11 score below --min-score,
-12 significant regression against --baseline. When several apply, errors win (a run with
-errors measured less than it should, so its score says little either way), then 11, then 12.
+Exit codes: ``Verdict.exit_code`` (``ponder.evals.gate``) picks among ``ponder.errors.ExitCode``.
 """
 
 from __future__ import annotations
@@ -18,12 +16,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from ponder.backends.base import Backend
     from ponder.evals.compare import Comparison
     from ponder.evals.gate import Verdict
     from ponder.evals.report import Report
     from ponder.evals.suite import Suite
-
-EXIT_ERRORS, EXIT_BELOW_MIN, EXIT_REGRESSION = 10, 11, 12
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -52,6 +49,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--json", metavar="PATH", help="write the full report as JSON ('-' for stdout)")
     out.add_argument("--junit", metavar="PATH", help="write JUnit XML ('-' for stdout)")
     out.add_argument("--markdown", metavar="PATH", help="write a Markdown summary ('-' for stdout; appends to $GITHUB_STEP_SUMMARY)")
+    out.add_argument("--html", metavar="PATH", help="write a self-contained HTML report: cases, trajectories, plots (opens offline)")
     out.add_argument("--no-progress", action="store_true", help="no progress bar or per-run lines")
     out.add_argument("-q", "--quiet", action="store_true", help="no summary table")
     gate = parser.add_argument_group("CI gating")
@@ -133,9 +131,10 @@ def _run(args: argparse.Namespace) -> int:
         raise
     finally:
         progress.close()
-    comparison = _baseline(report, args)
+    baseline = _load_baseline(args)
+    comparison = _compare_with(baseline, report, args)
     verdict = _verdict(report, comparison, args)
-    _write_reports(report, comparison, verdict, args)
+    _write_reports(report, comparison, verdict, args, baseline=baseline)
     if not args.quiet:
         target = console if stdout_taken else _console(stderr=False)
         render_report(target, report, verdict=verdict)
@@ -144,53 +143,28 @@ def _run(args: argparse.Namespace) -> int:
 
             render_comparison(target, comparison)
         console.print(f"[dim]log: {out}[/]")
-    return exit_code(verdict)
-
-
-def exit_code(verdict: Verdict) -> int:
-    if verdict.errors:
-        return EXIT_ERRORS
-    if verdict.below_min:
-        return EXIT_BELOW_MIN
-    if verdict.regression:
-        return EXIT_REGRESSION
-    return 0
+    return int(verdict.exit_code)
 
 
 def _overrides(suite: Suite, args: argparse.Namespace) -> Suite:
-    limits = suite.limits
-    if args.max_steps:
-        limits = replace(limits, max_steps=args.max_steps)
-    if args.timeout:
-        limits = replace(limits, run_timeout=args.timeout)
-    return replace(
-        suite,
-        limits=limits,
-        temperature=suite.temperature if args.temperature is None else args.temperature,
-        seed=suite.seed if args.seed is None else args.seed,
+    """The suite's agent with the flags written over it (flags not given change nothing)."""
+    agent = suite.agent.merged(
+        limits={"max_steps": args.max_steps, "run_timeout": args.timeout},
+        temperature=args.temperature,
+        seed=args.seed,
     )
+    return replace(suite, agent=agent)
 
 
-def _backend(suite: Suite, args: argparse.Namespace, console: Console):  # type: ignore[no-untyped-def]
-    from ponder.backends.base import Backend
-    from ponder.backends.registry import resolve_backend
-    from ponder.backends.selection import select_model
-    from ponder.cli.common import backend_options
-    from ponder.config import load_config
+def _backend(suite: Suite, args: argparse.Namespace, console: Console) -> Backend:
+    from ponder.evals.api import choose_model, resolve_model
 
-    if args.model is None and isinstance(suite.model, Backend):
-        return suite.model
-    config = load_config()
-    if args.model:
-        spec, reason = args.model, "--model"
-    elif isinstance(suite.model, str):
-        spec, reason = suite.model, f"the suite's model ({suite.source})"
-    else:
-        selection = select_model(None, config.model, config.source)
-        spec, reason = selection.spec, selection.reason
-    if reason != "--model":
-        console.print(f"[dim]model: {spec} ({reason})[/]", highlight=False)
-    return resolve_backend(spec, **backend_options(spec, config))
+    if args.model is None and suite.backend is not None:
+        return suite.backend
+    choice = choose_model(suite, args.model)
+    if choice.reason != "--model":
+        console.print(f"[dim]model: {choice.spec} ({choice.reason})[/]", highlight=False)
+    return resolve_model(suite, choice.spec)
 
 
 def _split(text: str | None) -> list[str] | None:
@@ -209,17 +183,24 @@ def _console(*, stderr: bool) -> Console:
 
 def _consoles(args: argparse.Namespace) -> tuple[Console, bool]:
     """Progress and notes go to stderr; the table too when a report is written to stdout."""
-    stdout_taken = "-" in (args.json, args.junit, args.markdown)
+    stdout_taken = "-" in (args.json, args.junit, args.markdown, args.html)
     return _console(stderr=True), stdout_taken
 
 
-def _baseline(report: Report, args: argparse.Namespace) -> Comparison | None:
+def _load_baseline(args: argparse.Namespace) -> Report | None:
     if args.baseline is None:
         return None
-    from ponder.evals.compare import compare
     from ponder.evals.report import load_report
 
-    return compare(load_report(args.baseline), report, alpha=args.alpha)
+    return load_report(args.baseline)
+
+
+def _compare_with(baseline: Report | None, report: Report, args: argparse.Namespace) -> Comparison | None:
+    if baseline is None:
+        return None
+    from ponder.evals.compare import compare
+
+    return compare(baseline, report, alpha=args.alpha)
 
 
 def _verdict(report: Report, comparison: Comparison | None, args: argparse.Namespace) -> Verdict:
@@ -228,7 +209,9 @@ def _verdict(report: Report, comparison: Comparison | None, args: argparse.Names
     return judge_run(report, min_score=args.min_score, comparison=comparison, max_regression=args.max_regression or 0.0)
 
 
-def _write_reports(report: Report, comparison: Comparison | None, verdict: Verdict, args: argparse.Namespace) -> None:
+def _write_reports(
+    report: Report, comparison: Comparison | None, verdict: Verdict, args: argparse.Namespace, *, baseline: Report | None = None
+) -> None:
     if args.json:
         _emit(args.json, report.model_dump_json(indent=2))
     if args.junit:
@@ -240,6 +223,10 @@ def _write_reports(report: Report, comparison: Comparison | None, verdict: Verdi
 
         text = to_markdown(report, comparison=comparison, verdict=verdict)
         _emit(args.markdown, text, append=args.markdown == os.environ.get("GITHUB_STEP_SUMMARY"))
+    if args.html:
+        from ponder.evals.html_report import to_html
+
+        _emit(args.html, to_html(report, baseline=baseline, comparison=comparison, verdict=verdict))
 
 
 def _emit(target: str, text: str, *, append: bool = False) -> None:
@@ -261,7 +248,12 @@ def _compare(args: argparse.Namespace) -> int:
 
     if len(args.target) != 3:
         raise InputError("compare takes two results files", fix="ponder eval compare baseline.json current.json")
-    comparison = compare(load_report(Path(args.target[1])), load_report(Path(args.target[2])), alpha=args.alpha)
+    first, second = load_report(Path(args.target[1])), load_report(Path(args.target[2]))
+    comparison = compare(first, second, alpha=args.alpha)
+    if args.html:
+        from ponder.evals.html_report import to_html
+
+        _emit(args.html, to_html(second, baseline=first, comparison=comparison))
     if args.json:
         _emit(args.json, comparison.model_dump_json(indent=2))
     if args.markdown:
@@ -270,6 +262,8 @@ def _compare(args: argparse.Namespace) -> int:
         text = "\n".join(compare_markdown(comparison)) + "\n"
         _emit(args.markdown, text, append=args.markdown == os.environ.get("GITHUB_STEP_SUMMARY"))
     if not args.quiet:
-        render_comparison(_console(stderr="-" in (args.json, args.markdown)), comparison)
+        render_comparison(_console(stderr="-" in (args.json, args.markdown, args.html)), comparison)
     gated = args.max_regression is not None and comparison.regressed(args.max_regression)
-    return EXIT_REGRESSION if gated else 0
+    from ponder.errors import ExitCode
+
+    return int(ExitCode.EVAL_REGRESSION if gated else ExitCode.OK)

@@ -19,36 +19,34 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "models": ("ponder.cli.models", "list the model backends and whether each is usable now"),
     "tools": ("ponder.cli.tools", "list the tools, where they come from and whether they are enabled"),
     "index": ("ponder.cli.index", "index documents for the knowledge tools and chat mode"),
+    "runs": ("ponder.cli.runs", "list the recorded runs; `runs show ID` prints one step by step"),
+    "view": ("ponder.cli.view", "browse the project's run and eval records in a local web app"),
 }
 
-EXIT_CODES = """exit codes:
-  0    success
-  1    the run ended without an answer (a limit was hit) or an unexpected failure
-  2    bad usage: flags, task file, suite file
-  3    configuration error (ponder.toml, tool definitions)
-  4    model backend unusable: not installed, not reachable, not authorised, no such model
-  10   eval: some cases errored          11  eval: score below --min-score
-  12   eval: significant regression against --baseline
-  130  interrupted (Ctrl-C)
-"""
 
 
 def build_parser(selected: str | None) -> argparse.ArgumentParser:
-    from ponder import __version__
+    from ponder import version
 
     parser = argparse.ArgumentParser(
         prog="ponder",
         description="Ponder: agents built on LlamaIndex that work with small local models.",
-        epilog=EXIT_CODES,
+        epilog=exit_codes_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    parser.add_argument("--version", action="version", version=f"ponder {__version__}")
+    parser.add_argument("--version", action="version", version=f"ponder {version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module, help_text) in SUBCOMMANDS.items():
         sp = sub.add_parser(name, help=help_text, description=help_text)
         if name == selected:
             importlib.import_module(module).add_arguments(sp)
     return parser
+
+
+def exit_codes_help() -> str:
+    from ponder.errors import ExitCode
+
+    return "exit codes:\n" + "\n".join(f"  {int(code):<4} {code.meaning}" for code in ExitCode)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -66,17 +64,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run_handler(args: argparse.Namespace) -> int:
-    from ponder.errors import PonderError
+    from ponder.errors import ExitCode, PonderError
 
     try:
         handler = importlib.import_module(SUBCOMMANDS[args.command][0]).handle
         return int(handler(args))
     except PonderError as exc:
         print_error(exc.message, exc.fix)
-        return exc.exit_code
+        return int(exc.exit_code)
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
-        return 130
+        return int(ExitCode.INTERRUPTED)
     except BrokenPipeError:
         return 0
 

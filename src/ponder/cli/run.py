@@ -51,13 +51,17 @@ def _run_one(agent: Any, task: str, *, show_steps: bool) -> Any:
         printer = StepPrinter(Console(stderr=True), stream_text=True)
     result = None
     error: ev.ErrorEvent | None = None
-    for event in agent.stream(task):
+    try:
+        for event in agent.stream(task):
+            if printer:
+                printer(event)
+            if isinstance(event, ev.ErrorEvent):
+                error = event
+            if isinstance(event, ev.RunFinished):
+                result = event.result
+    finally:
         if printer:
-            printer(event)
-        if isinstance(event, ev.ErrorEvent):
-            error = event
-        if isinstance(event, ev.RunFinished):
-            result = event.result
+            printer.close()
     if error is not None:
         from ponder.errors import BackendError
 

@@ -19,13 +19,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace) -> int:
+    from ponder.agents.spec import AgentSpec
     from ponder.config import load_config
     from ponder.tools.registry import load_registry
     from ponder.tools.selection import enabled_names
 
     config = load_config()
-    registry = load_registry(config=config, mcp=not args.no_mcp)
-    wanted = args.tools.split(",") if args.tools else config.tools
+    spec = AgentSpec.from_config(config)
+    registry = load_registry(settings=spec.tool_settings(), mcp_servers=None if args.no_mcp else spec.mcp)
+    wanted = args.tools.split(",") if args.tools else spec.tools
     enabled = enabled_names(wanted, registry)
     rows = [
         {
@@ -44,7 +46,7 @@ def handle(args: argparse.Namespace) -> int:
         print(json.dumps({"tools": rows, "warnings": registry.warnings, "unknown": unknown}, indent=2))
         return 0
     _print_table(rows)
-    why = "--tools" if args.tools else f"tools in {config.source}" if config.tools is not None else "the default set"
+    why = "--tools" if args.tools else f"tools in {config.source}" if spec.tools is not None else "the default set"
     print(f"\nenabled by {why}. Opt-in tools are enabled by name: --tools default,python or tools = [...] in ponder.toml.")
     for name in unknown:
         print(f"warning: '{name}' is not a known tool")

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ponder.backends.base import Backend
+    from ponder.backends.selection import ModelChoice
     from ponder.evals.suite import Suite
 
 
@@ -27,19 +28,28 @@ def default_concurrency(backend: Backend) -> int:
     return 1 if backend.provider == "local" else 4
 
 
+def choose_model(suite: Suite, flag: str | None = None) -> ModelChoice:
+    """Which model a suite runs on and why: ``flag`` (--model), else the suite's agent's, else the
+    usual choice (PONDER_MODEL, ponder.toml, auto)."""
+    from ponder.backends.selection import ModelChoice, select_model
+
+    if flag:
+        return ModelChoice(flag, "--model")
+    if suite.agent.model:
+        return ModelChoice(suite.agent.model, f"the suite's model ({suite.source})")
+    return select_model()
+
+
 def resolve_model(suite: Suite, model: str | Backend | None) -> Backend:
-    """``model`` (a flag), else the suite's, else Ponder's usual choice (PONDER_MODEL, config, auto)."""
+    """The backend a suite runs on: ``model`` (a flag or a backend), else the suite's own, else the usual choice."""
     from ponder.backends.base import Backend
-    from ponder.backends.registry import resolve_backend
 
-    chosen = model if model is not None else suite.model
-    if isinstance(chosen, Backend):
-        return chosen
-    if chosen is None:
-        from ponder.backends.selection import select_model
-
-        chosen = select_model().spec
-    return resolve_backend(chosen)
+    if isinstance(model, Backend):
+        return model
+    if model is None and suite.backend is not None:
+        return suite.backend
+    chosen = choose_model(suite, model).spec
+    return suite.agent.merged(model=chosen).resolve_backend()
 
 
 def evaluate(

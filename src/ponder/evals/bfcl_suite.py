@@ -14,10 +14,10 @@ from ponder.evals.bfcl import (
     refused_calls,
     tools_for,
 )
-from ponder.evals.grading import GradeContext, Grader, GradeResult, register_grader
+from ponder.evals.grading import GradeContext, GradedCase, Grader, GradeResult, register_grader
 
 if TYPE_CHECKING:
-    from ponder.evals.suite import Case, Suite
+    from ponder.evals.suite import Suite
 
 
 def load_suite(name: str) -> Suite:
@@ -28,6 +28,7 @@ def load_suite(name: str) -> Suite:
     reports give accuracy per category.
     """
     from ponder.agents.limits import Limits
+    from ponder.agents.spec import AgentSpec
     from ponder.evals.suite import Case, Suite
 
     listed, _, count = name.partition(":")
@@ -58,11 +59,14 @@ def load_suite(name: str) -> Suite:
                 )
             )
     return Suite(
-        name=f"bfcl:{name}", cases=cases, limits=Limits(max_steps=4, run_timeout=120.0), source=f"bfcl:{name}"
+        name=f"bfcl:{name}",
+        cases=cases,
+        agent=AgentSpec(tools=[], limits=Limits(max_steps=4, run_timeout=120.0)),
+        source=f"bfcl:{name}",
     )
 
 
-def case_of(case: Case) -> BfclCase:
+def case_of(case: GradedCase) -> BfclCase:
     """The BFCL case an eval case was made from (its answers are the eval case's ``expected``)."""
     try:
         category, functions = case.metadata["bfcl_category"], case.metadata["bfcl_functions"]

@@ -154,7 +154,7 @@ class CachingBackend(Backend):
         self.provider = inner.provider
         self.model = inner.model
         self.capabilities = inner.capabilities
-        self.identity = identity or backend_identity(inner)
+        self.key_identity = identity or backend_identity(inner)
         self.hits = 0
         self.misses = 0
 
@@ -162,11 +162,14 @@ class CachingBackend(Backend):
     def llm(self) -> LLM:
         return self.inner.llm
 
+    def identity(self) -> dict[str, Any]:
+        return self.inner.identity()
+
     def count_tokens(self, text: str) -> int:
         return self.inner.count_tokens(text)
 
     def stream(self, request: ModelRequest) -> Iterator[str | ModelReply]:
-        key = request_key(self.identity, request, self.repeat)
+        key = request_key(self.key_identity, request, self.repeat)
         raw = self.store.get("responses", key)
         if raw is not None:
             self.hits += 1

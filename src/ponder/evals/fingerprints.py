@@ -20,11 +20,11 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from llama_index.core.base.llms.types import ChatMessage
 
-    from ponder.agents.limits import Limits
+    from ponder.agents.spec import AgentSpec
     from ponder.backends.base import Backend, ModelRequest
     from ponder.tools.base import Tool
 
-KEY_VERSION = 1
+KEY_VERSION = 2
 
 
 def jsonable(value: Any) -> Any:
@@ -85,6 +85,7 @@ def backend_identity(backend: Backend) -> dict[str, Any]:
         "code": code_digest(type(inner)),
         "capabilities": dataclasses.asdict(inner.capabilities),
         "fingerprint": getattr(inner, "fingerprint", None),
+        "identity": jsonable(inner.identity()),
     }
     if inner.provider == "scripted" and Path(inner.model).is_file():
         identity["script"] = file_digest(str(Path(inner.model).resolve()))
@@ -149,42 +150,41 @@ def run_context(backend: Backend, prompts_dir: Path | None = None) -> str:
 class RunKeyer:
     """Run keys for one suite run, without building an ``Agent``.
 
-    What many cases share (model, loop prompts and code, protocol, limits, temperature; the
-    system message and tool fingerprints of a tool set) is digested once and memoized, so a
-    rerun from the cache spends microseconds per case here.
+    A key digests what one job runs: the model's identity, the loop's prompts and code (memoized
+    per prompts folder), the job's ``AgentSpec`` fingerprint (prompt, protocol, limits,
+    temperature, seed, tool names...), the fingerprints of the tools it gets (schemas and code,
+    memoized per tool set), the task and the repeat index. A rerun from the cache spends
+    microseconds per case here.
     """
 
-    def __init__(
-        self, backend: Backend, *, protocol: str | None, limits: Limits, temperature: float, prompts_dir: Path | None = None
-    ) -> None:
-        from ponder.agents.protocol import choose_protocol
+    def __init__(self, backend: Backend) -> None:
+        self.backend = backend
+        self._contexts: dict[str | None, str] = {}
+        self._toolsets: dict[tuple[int, ...], tuple[list[Tool], str]] = {}
 
-        self.protocol = choose_protocol(backend.capabilities, protocol)
-        self.prompts_dir = prompts_dir
-        self.static = digest(
+    def key(self, *, spec: AgentSpec, tools: list[Tool], task: str, repeat: int) -> str:
+        return digest(
             {
                 "v": KEY_VERSION,
-                "context": run_context(backend, prompts_dir),
-                "protocol": self.protocol.value,
-                "limits": dataclasses.asdict(limits),
-                "temperature": temperature,
+                "context": self._context(spec.prompts_dir),
+                "agent": spec.fingerprint,
+                "tools": self._tools(tools),
+                "task": task,
+                "repeat": repeat,
             }
         )
-        self._setups: dict[tuple[str | None, tuple[int, ...]], tuple[list[Tool], str]] = {}
 
-    def key(self, *, system_prompt: str | None, tools: list[Tool], task: str, seed: int | None, repeat: int) -> str:
-        return digest({"static": self.static, "setup": self._setup(system_prompt, tools), "task": task, "seed": seed, "repeat": repeat})
-
-    def _setup(self, system_prompt: str | None, tools: list[Tool]) -> str:
-        ident = (system_prompt, tuple(id(t) for t in tools))
-        found = self._setups.get(ident)
+    def _context(self, prompts_dir: str | None) -> str:
+        found = self._contexts.get(prompts_dir)
         if found is None:
-            from ponder import prompts
-            from ponder.agents.protocol import system_message
+            found = self._contexts[prompts_dir] = run_context(self.backend, Path(prompts_dir) if prompts_dir else None)
+        return found
 
-            prompt = system_prompt or prompts.load("system", self.prompts_dir)
-            system = system_message(prompt, tools, self.protocol, self.prompts_dir)
+    def _tools(self, tools: list[Tool]) -> str:
+        ident = tuple(id(t) for t in tools)
+        found = self._toolsets.get(ident)
+        if found is None:
             # the tools are kept alive with their digest, so their ids cannot be reused meanwhile
-            found = (list(tools), digest({"system": system.content, "tools": [tool_fingerprint(t) for t in tools]}))
-            self._setups[ident] = found
+            found = (list(tools), digest([tool_fingerprint(t) for t in tools]))
+            self._toolsets[ident] = found
         return found[1]

@@ -1,14 +1,15 @@
 """CI gating: did the run have errors, fall below the threshold, or regress against a baseline?
 
-The library only states the verdicts; the CLI turns them into exit codes (10 errors,
-11 below ``--min-score``, 12 significant regression; errors win, because a run with errors
-measured less than it should and its score cannot be trusted either way).
+``Verdict.exit_code`` is the code the CLI exits with: errors win, because a run with errors
+measured less than it should and its score cannot be trusted either way; then a score below
+``--min-score``, then a significant regression.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ponder.errors import ExitCode
 from ponder.evals.compare import Comparison
 from ponder.evals.report import Report
 
@@ -23,6 +24,16 @@ class Verdict:
     @property
     def ok(self) -> bool:
         return not (self.errors or self.below_min or self.regression)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        if self.errors:
+            return ExitCode.EVAL_ERRORS
+        if self.below_min:
+            return ExitCode.EVAL_BELOW_MIN
+        if self.regression:
+            return ExitCode.EVAL_REGRESSION
+        return ExitCode.OK
 
 
 def judge_run(

@@ -15,12 +15,13 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from ponder.agents.limits import Limits
-from ponder.errors import InputError
+from ponder.agents.spec import AgentSpec
+from ponder.errors import InputError, PonderError
 from ponder.evals.grading import Grader, GraderSpecError, parse_grader
-from ponder.evals.spec import CaseSpec, LimitsSpec, SuiteSpec
+from ponder.evals.spec import CaseSpec, SuiteSpec
 from ponder.evals.suite import Case, Suite
 
-FIX = "see the Evals section of the README for the suite format (editors can validate against evals/schema.json)"
+FIX = "see docs/evals.md for the suite format (editors can validate against evals/schema.json)"
 Loc = tuple[str | int, ...]
 
 
@@ -71,11 +72,11 @@ def _build(spec: SuiteSpec, *, source: str, base_dir: Path | None, default_name:
 
     def tools(names: list[str], loc: Loc) -> list[Any]:
         for i, name in enumerate(names):
-            if name not in registry:
+            if name not in registry and name != "default" and ":" not in name:
                 near = difflib.get_close_matches(name, list(registry), n=1)
                 hint = f" (did you mean '{near[0]}'?)" if near else ""
                 raise _Problem((*loc, i), f"unknown tool '{name}'{hint}; available: {', '.join(sorted(registry))}")
-        return [registry[n] for n in names]
+        return [registry[n] for n in names if n in registry]
 
     suite_graders = _graders(spec.graders, ("graders",))
     cases: list[Case] = []
@@ -85,22 +86,39 @@ def _build(spec: SuiteSpec, *, source: str, base_dir: Path | None, default_name:
             raise _Problem(("cases", i, "id"), f"case id '{c.id}' is used twice")
         seen.add(c.id)
         cases.append(_case(c, i, suite_graders, tools))
+    agent = suite_agent(spec)
+    tools(agent.tools or [], ("tools",) if spec.tools is not None else ("agent", "tools"))
     return Suite(
         name=spec.name or default_name,
         cases=cases,
-        model=spec.model,
+        agent=agent,
         judge_model=spec.judge_model,
-        tools=tools(spec.tools, ("tools",)),
-        system_prompt=spec.system_prompt,
-        protocol=spec.protocol,
-        limits=limits_from(spec.limits),
         knowledge=spec.knowledge,
-        temperature=spec.temperature,
-        seed=spec.seed,
         repeat=spec.repeat,
         source=source,
         base_dir=base_dir,
     )
+
+
+SHORTHAND_FIELDS = ("model", "tools", "system_prompt", "protocol", "limits", "temperature", "seed")
+"""A suite's top-level fields that describe its agent (written over ``agent``)."""
+
+
+def suite_agent(spec: SuiteSpec) -> AgentSpec:
+    """The agent a suite file declares: its ``agent`` (a name in ponder.toml, or a table), then the shorthand fields."""
+    if isinstance(spec.agent, str):
+        try:
+            base = AgentSpec.from_config(name=spec.agent)
+        except PonderError as exc:
+            raise _Problem(("agent",), exc.message) from None
+    else:
+        base = spec.agent if spec.agent is not None else AgentSpec(tools=[])
+    written = {k: getattr(spec, k) for k in SHORTHAND_FIELDS if k in spec.model_fields_set and getattr(spec, k) is not None}
+    if isinstance(written.get("limits"), Limits):
+        written["limits"] = written["limits"].model_dump(exclude_unset=True)
+    if base.tools is None and "tools" not in written:
+        written["tools"] = []  # a suite's agent has no tools unless it names them
+    return base.merged(**written)
 
 
 def _case(c: CaseSpec, i: int, suite_graders: list[Grader] | None, tools: Any) -> Case:
@@ -109,13 +127,16 @@ def _case(c: CaseSpec, i: int, suite_graders: list[Grader] | None, tools: Any) -
         if c.expected is None and not c.skip:
             raise _Problem(("cases", i), f"case '{c.id}' has no graders and no 'expected' answer")
         graders = [parse_grader("contains")]
+    if c.tools is not None:
+        tools(c.tools, ("cases", i, "tools"))
     return Case(
         id=c.id,
         input=c.input,
+        turns=tuple(c.turns),
         expected=c.expected,
         tags=tuple(c.tags),
         graders=graders,
-        tools=tools(c.tools, ("cases", i, "tools")) if c.tools is not None else None,
+        tool_names=list(c.tools) if c.tools is not None else None,
         system_prompt=c.system_prompt,
         skip=c.skip,
     )
@@ -131,10 +152,6 @@ def _graders(entries: list[Any] | None, loc: Loc) -> list[Grader] | None:
         except GraderSpecError as exc:
             raise _Problem((*loc, j, *exc.loc), exc.message) from None
     return out
-
-
-def limits_from(spec: LimitsSpec) -> Limits:
-    return Limits(**{k: v for k, v in spec.model_dump().items() if v is not None})
 
 
 # -- errors with line numbers -----------------------------------------------------------------
@@ -184,7 +201,7 @@ def _explain(err: Any) -> str:
     return f"{err['msg']} (got {err.get('input')!r})"
 
 
-_NESTED: dict[str, type[BaseModel]] = {"limits": LimitsSpec, "cases": CaseSpec}
+_NESTED: dict[str, type[BaseModel]] = {"limits": Limits, "cases": CaseSpec, "agent": AgentSpec}
 
 
 def _fields_at(loc: Loc) -> list[str]:

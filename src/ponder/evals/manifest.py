@@ -60,8 +60,8 @@ def prompt_hashes(suite: Suite) -> dict[str, str]:
     from ponder.evals.fingerprints import prompt_names
 
     hashes = {f"prompts/{name}": _sha(prompts.load(name)) for name in prompt_names()}
-    if suite.system_prompt:
-        hashes["suite/system_prompt"] = _sha(suite.system_prompt)
+    if suite.agent.system_prompt:
+        hashes["suite/system_prompt"] = _sha(suite.agent.system_prompt)
     for case in suite.cases:
         if case.system_prompt:
             hashes[f"case/{case.id}/system_prompt"] = _sha(case.system_prompt)
@@ -91,9 +91,11 @@ def build_manifest(
         "model": identity["name"],
         "backend": identity,
         "judge_model": judge,
-        "temperature": suite.temperature,
-        "seeds": None if suite.seed is None else [suite.seed + r for r in range(repeat)],
-        "limits": {k: getattr(suite.limits, k) for k in suite.limits.__dataclass_fields__},
+        "agent": suite.agent.model_dump(mode="json", exclude_defaults=True),
+        "agent_fingerprint": suite.agent.fingerprint,
+        "temperature": suite.agent.temperature,
+        "seeds": None if suite.agent.seed is None else [suite.agent.seed + r for r in range(repeat)],
+        "limits": suite.agent.limits.model_dump(),
         "prompts": prompt_hashes(suite),
         "packages": package_versions(),
         "platform": f"{platform.system()} {platform.machine()} ({sys.platform})",

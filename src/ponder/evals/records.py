@@ -13,14 +13,20 @@ import json
 import os
 import time
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, Field, ValidationError
 
+from ponder.agents.result import StepRecord
 from ponder.errors import InputError
+
+if TYPE_CHECKING:
+    from ponder.agents.result import RunResult
 
 Status = Literal["pass", "fail", "error", "unscored", "skipped"]
 FSYNC_EVERY = 0.5
+RECORD_CHARS = 4000
+"""A tool result or a step's text longer than this is cut in the record (the report says how much)."""
 
 
 class GradeRecord(BaseModel):
@@ -32,10 +38,15 @@ class GradeRecord(BaseModel):
 
 
 class CallRecord(BaseModel):
+    """One tool call. ``step``, ``error_kind`` and ``seconds`` are absent from logs written before they existed."""
+
     name: str
     arguments: dict[str, Any] = Field(default_factory=dict)
     ok: bool = True
     output: str = ""
+    step: int | None = None
+    error_kind: str | None = None
+    seconds: float | None = None
 
 
 class CaseRecord(BaseModel):
@@ -53,6 +64,8 @@ class CaseRecord(BaseModel):
     grades: list[GradeRecord] = Field(default_factory=list)
     steps: int = 0
     tool_calls: list[CallRecord] = Field(default_factory=list)
+    step_records: list[StepRecord] = Field(default_factory=list)
+    """Each model call: its text (cut at RECORD_CHARS), token usage and seconds; empty in older logs."""
     prompt_tokens: int = 0
     completion_tokens: int = 0
     model_calls: int = 0
@@ -74,6 +87,34 @@ class CaseRecord(BaseModel):
             return self.error
         reasons = [f"{g.grader}: {g.error or g.reason}" for g in self.grades if g.error or g.passed is False]
         return "; ".join(reasons) or (self.stop_reason or "")
+
+
+def bounded(text: str, limit: int = RECORD_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, saying how many more there were."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}\n[… {len(text) - limit} more characters not recorded]"
+
+
+def trajectory_fields(result: RunResult) -> dict[str, Any]:
+    """A record's fields for a finished run: answer, usage, and the whole trajectory (bounded)."""
+    return {
+        "answer": result.answer,
+        "stop_reason": result.stop_reason.value,
+        "steps": result.steps,
+        "tool_calls": [
+            CallRecord(
+                name=c.name, arguments=c.arguments, ok=c.ok, output=bounded(c.output), step=c.step,
+                error_kind=c.error_kind, seconds=round(c.seconds, 4),
+            )
+            for c in result.trajectory
+        ],
+        "step_records": [s.model_copy(update={"text": bounded(s.text), "seconds": round(s.seconds, 4)}) for s in result.step_records],
+        "prompt_tokens": result.usage.prompt_tokens,
+        "completion_tokens": result.usage.completion_tokens,
+        "model_calls": result.usage.model_calls,
+        "seconds": round(result.seconds, 4),
+    }
 
 
 def job_key(case_id: str, repeat: int) -> str:

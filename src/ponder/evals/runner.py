@@ -9,6 +9,7 @@ failures; a job that overruns its hard deadline is recorded as an error and aban
 
 from __future__ import annotations
 
+import json
 import queue
 import threading
 import time
@@ -22,11 +23,12 @@ from ponder.errors import PonderError
 from ponder.evals.cache import CacheStore, CachingBackend
 from ponder.evals.fingerprints import RunKeyer, backend_identity, jsonable
 from ponder.evals.grading import GradeContext
-from ponder.evals.records import CallRecord, CaseRecord, GradeRecord, ResultsLog, Status, job_key
+from ponder.evals.records import CaseRecord, GradeRecord, ResultsLog, Status, job_key, trajectory_fields
 from ponder.evals.sources import knowledge_tools
 
 if TYPE_CHECKING:
     from ponder.agents.result import RunResult
+    from ponder.agents.spec import AgentSpec
     from ponder.backends.base import Backend
     from ponder.evals.suite import Case, Suite
     from ponder.tools.base import Tool
@@ -98,11 +100,7 @@ class EvalRunner:
         self.on_event = on_event
         self.cache = self.options.cache
         self.identity = backend_identity(backend)
-        self._keyer = (
-            RunKeyer(backend, protocol=suite.protocol, limits=suite.limits, temperature=suite.temperature)
-            if self.cache is not None and self.options.replay_runs
-            else None
-        )
+        self._keyer = RunKeyer(backend) if self.cache is not None and self.options.replay_runs else None
         self._abandoned: set[str] = set()
         self._judges: dict[str | None, Backend] = {}
         self._judge_lock = threading.Lock()
@@ -123,7 +121,7 @@ class EvalRunner:
     def hard_timeout(self) -> float | None:
         if self.options.hard_timeout is not None:
             return self.options.hard_timeout
-        t = self.suite.limits.run_timeout
+        t = self.suite.agent.limits.run_timeout
         return None if t is None else t + max(10.0, 0.25 * t) + 60.0
 
     # -- the run ----------------------------------------------------------------------------
@@ -216,13 +214,27 @@ class EvalRunner:
         """One case × repeat: replayed from the cache when unchanged, else run live."""
         return self.replay(case, r) or self.run_live(case, r)
 
-    def _setup(self, case: Case, r: int) -> tuple[list[Tool], str | None, int | None, str | None]:
-        """(tools, system prompt, seed, run key) of a job."""
-        tools = [*(case.tools if case.tools is not None else self.suite.tools), *self._knowledge]
-        system_prompt = case.system_prompt or self.suite.system_prompt
-        seed = None if self.suite.seed is None else self.suite.seed + r
-        key = self._keyer.key(system_prompt=system_prompt, tools=tools, task=case.input, seed=seed, repeat=r) if self._keyer else None
-        return tools, system_prompt, seed, key
+    def job_spec(self, case: Case, r: int) -> tuple[AgentSpec, list[Tool]]:
+        """The agent one case × repeat runs: the suite's spec with the case's changes, and its live tools."""
+        spec = self.suite.agent
+        live = self.suite.tools
+        changes: dict[str, Any] = {"model": self.backend.name, "system_prompt": case.system_prompt}
+        if spec.seed is not None:
+            changes["seed"] = spec.seed + r
+        if case.tool_names is not None:
+            changes["tools"], live = case.tool_names, []
+        if case.tools is not None:
+            changes["tools"], live = [], case.tools
+        return spec.merged(**changes), [*live, *self._knowledge]
+
+    def _setup(self, case: Case, r: int) -> tuple[AgentSpec, list[Tool], str | None]:
+        """(spec, live tools, run key) of a job."""
+        spec, live = self.job_spec(case, r)
+        key = None
+        if self._keyer is not None:
+            task = case.input if not case.turns else json.dumps([case.input, *case.turns])
+            key = self._keyer.key(spec=spec, tools=[*spec.resolve_tools(), *live], task=task, repeat=r)
+        return spec, live, key
 
     def replay(self, case: Case, r: int) -> CaseRecord | None:
         """The graded record of a stored run with the same key, or None."""
@@ -230,7 +242,7 @@ class EvalRunner:
 
         if self._keyer is None or self.cache is None:
             return None
-        key = self._setup(case, r)[3]
+        key = self._setup(case, r)[2]
         raw = self.cache.get("runs", key) if key else None
         if raw is None:
             return None
@@ -243,11 +255,11 @@ class EvalRunner:
     def run_live(self, case: Case, r: int) -> CaseRecord:
         from ponder.agents.result import StopReason
 
-        tools, system_prompt, seed, key = self._setup(case, r)
+        spec, live, key = self._setup(case, r)
         backend: Backend = self.backend
         if self.cache is not None:
             backend = CachingBackend(self.backend, self.cache, repeat=r, identity=self.identity)
-        result, error = self._run_agent(backend, tools, system_prompt, seed, case.input)
+        result, error = self._run_agent(spec, backend, live, case)
         cached = "no"
         if isinstance(backend, CachingBackend):
             cached = "no" if not backend.hits else ("responses" if not backend.misses else "partly")
@@ -258,22 +270,15 @@ class EvalRunner:
         return self._record(case, r, result, status=None, error=None, grades=self.grade(case, result), cached=cached)
 
     def _run_agent(
-        self, backend: Backend, tools: list[Tool], system_prompt: str | None, seed: int | None, task: str
+        self, spec: AgentSpec, backend: Backend, tools: list[Tool], case: Case
     ) -> tuple[RunResult | None, str | None]:
-        from ponder.agents.agent import Agent
-
-        agent = Agent(
-            backend,
-            tools=tools,
-            system_prompt=system_prompt,
-            protocol=self.suite.protocol,
-            limits=self.suite.limits,
-            approve=lambda tool, arguments: True,  # the suite chose these tools
-            temperature=self.suite.temperature,
-            seed=seed,
-        )
         try:
-            return agent.run(task), None
+            # the suite chose these tools: every call is approved
+            agent = spec.build(backend=backend, tools=tools, approve=lambda tool, arguments: True)
+            if not case.turns:
+                return agent.run(case.input), None
+            # a conversation: each user turn in one session, graded on the whole of it
+            return merge_turns([agent.chat(message) for message in (case.input, *case.turns)]), None
         except PonderError as exc:
             return getattr(exc, "result", None), f"{type(exc).__name__}: {exc}"
         except Exception as exc:
@@ -334,17 +339,35 @@ class EvalRunner:
             "cached": cached,
         }
         if result is not None:
-            data.update(
-                answer=result.answer,
-                stop_reason=result.stop_reason.value,
-                steps=result.steps,
-                tool_calls=[CallRecord(name=c.name, arguments=c.arguments, ok=c.ok, output=c.output[:500]) for c in result.trajectory],
-                prompt_tokens=result.usage.prompt_tokens,
-                completion_tokens=result.usage.completion_tokens,
-                model_calls=result.usage.model_calls,
-                seconds=round(result.seconds, 4),
-            )
+            # the whole trajectory (step texts, tool calls with results and seconds), bounded: records.py
+            data.update(trajectory_fields(result))
         return CaseRecord.model_validate(data)
+
+
+def merge_turns(results: list[RunResult]) -> RunResult:
+    """One result for a conversation: the last turn's answer and stop reason, every turn's calls,
+    steps, usage and time (steps and calls numbered across the turns)."""
+    from ponder.usage import Usage
+
+    usage = Usage()
+    trajectory, records = [], []
+    steps = 0
+    for result in results:
+        usage.add(result.usage)
+        trajectory += [c.model_copy(update={"step": c.step + steps}) for c in result.trajectory]
+        records += [s.model_copy(update={"step": s.step + steps}) for s in result.step_records]
+        steps += result.steps
+    last = results[-1]
+    return last.model_copy(
+        update={
+            "task": results[0].task,
+            "steps": steps,
+            "trajectory": trajectory,
+            "step_records": records,
+            "usage": usage,
+            "seconds": sum(r.seconds for r in results),
+        }
+    )
 
 
 def status_of(grades: list[GradeRecord]) -> Status:

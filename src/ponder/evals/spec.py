@@ -12,22 +12,14 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
 
+from ponder.agents.limits import Limits
+from ponder.agents.spec import AgentSpec
+
 _PLACEHOLDER = {"x-ponder": "grader-entry"}
 GraderEntry = Annotated[Any, WithJsonSchema(_PLACEHOLDER)]
 """A grader as written in the file; its schema is filled in by ``suite_json_schema``."""
 
 SCHEMA_ID = "https://ponder.dev/schemas/eval-suite.json"
-
-
-class LimitsSpec(BaseModel):
-    """Bounds for each run (defaults: Ponder's ``Limits``)."""
-
-    model_config = ConfigDict(extra="forbid")
-    max_steps: int | None = Field(None, ge=1, description="model calls that may request tools")
-    run_timeout: float | None = Field(None, gt=0, description="seconds per case run, model calls included")
-    tool_timeout: float | None = Field(None, gt=0, description="seconds per tool call")
-    max_repeats: int | None = Field(None, ge=0, description="identical tool calls tolerated before the run stops as a loop")
-    max_tokens_per_step: int | None = Field(None, ge=1, description="generation cap per model call")
 
 
 class CaseSpec(BaseModel):
@@ -36,6 +28,7 @@ class CaseSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[^#\s]+$", description="unique within the suite; no spaces or '#'")
     input: str = Field(min_length=1, description="the task, as the user would write it")
+    turns: list[str] = Field(default_factory=list, description="further user messages: the case is a conversation, graded on its last answer and every turn's tool calls")
     expected: Any = Field(None, description="the reference answer graders compare against when they are given no value")
     tags: list[str] = Field(default_factory=list)
     graders: list[GraderEntry] | None = Field(None, description="default: the suite's graders, else 'contains: <expected>'")
@@ -45,20 +38,25 @@ class CaseSpec(BaseModel):
 
 
 class SuiteSpec(BaseModel):
-    """An eval suite: the agent's configuration and the cases it must pass."""
+    """An eval suite: the agent under test and the cases it must pass.
+
+    The agent is ``agent`` (a named agent of ponder.toml, or a table of AgentSpec fields), with
+    the top-level agent fields (``model``, ``tools``, ``limits``...) written over it.
+    """
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
     schema_ref: str | None = Field(None, alias="$schema", description="path or URL of this JSON Schema, for editors")
     name: str | None = Field(None, description="default: the file name")
     description: str | None = None
+    agent: str | AgentSpec | None = Field(None, description="a named agent of ponder.toml, or an agent table")
     model: str | None = Field(None, description="provider:model; --model overrides it")
     judge_model: str | None = Field(None, description="model for llm_judge graders (default: the model under test)")
-    tools: list[str] = Field(default_factory=list, description="tool names from the registry (`ponder tools`); default: none")
+    tools: list[str] | None = Field(None, description="tool names from the registry (`ponder tools`); default: none (or the named agent's)")
     system_prompt: str | None = None
     protocol: Literal["native", "text"] | None = None
     knowledge: str | None = Field(None, description="a knowledge base the agent can search; cases tagged 'knowledge' are skipped when it is missing")
-    limits: LimitsSpec = Field(default_factory=lambda: LimitsSpec.model_validate({}))
-    temperature: float = Field(0.0, ge=0)
+    limits: Limits | None = Field(None, description="bounds for each run (Ponder's defaults for fields not set)")
+    temperature: float | None = Field(None, ge=0)
     seed: int | None = Field(None, description="base seed; repeat r uses seed + r")
     repeat: int = Field(1, ge=1, description="runs per case (--repeat overrides)")
     graders: list[GraderEntry] | None = Field(None, description="graders for cases that list none")

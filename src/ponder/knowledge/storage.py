@@ -139,7 +139,6 @@ def touch(info: BaseInfo, records: dict[str, FileRecord], index_dir: Path) -> No
 
 def write_bm25(nodes: list[BaseNode], folder: Path) -> None:
     """Build the BM25 index (llama-index-retrievers-bm25 over bm25s) and save it beside the docstore."""
-    from ponder.knowledge.retrieval import require_bm25
 
     require_bm25()
     from llama_index.retrievers.bm25 import BM25Retriever
@@ -149,3 +148,16 @@ def write_bm25(nodes: list[BaseNode], folder: Path) -> None:
     retriever = BM25Retriever(nodes=nodes, language=STOPWORDS, similarity_top_k=1)  # k is chosen at query time
     folder.mkdir(parents=True, exist_ok=True)
     retriever.persist(str(folder), show_progress=False)
+
+
+def require_bm25() -> None:
+    """BM25 lives in the ``knowledge`` extra: say how to install it rather than fail with an ImportError."""
+    try:
+        import bm25s  # noqa: F401
+        import llama_index.retrievers.bm25  # noqa: F401
+    except ImportError as exc:
+        from ponder.errors import MissingDependency
+
+        raise MissingDependency(
+            f"knowledge bases need BM25 search ({exc.name} is not installed)", fix="pip install 'ponder[knowledge]'"
+        ) from None

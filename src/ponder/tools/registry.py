@@ -15,6 +15,7 @@ a warning and skipped: a broken plugin never stops Ponder.
 from __future__ import annotations
 
 import inspect
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +24,7 @@ from ponder.tools.base import Tool, as_tool
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
 
-    from ponder.config import PonderConfig
+    from ponder.config import McpServerConfig
     from ponder.tools.settings import ToolSettings
 
 GROUP = "ponder.tools"
@@ -62,25 +63,25 @@ class Registry:
 
 
 def load_registry(
-    *, config: PonderConfig | None = None, settings: ToolSettings | None = None, mcp: bool = True
+    *, settings: ToolSettings | None = None, mcp_servers: Mapping[str, McpServerConfig] | None = None
 ) -> Registry:
-    """Built-ins, then installed plugins (by package name), then MCP servers from the config."""
+    """Built-ins, then installed plugins (by package name), then the tools of ``mcp_servers``."""
     from ponder.tools.settings import ToolSettings
 
-    settings = settings or ToolSettings.from_config(config)
+    settings = settings or ToolSettings.configured()
     registry = Registry()
     for ep, source in _entry_points():
         _load_entry_point(registry, ep, source, settings)
-    if mcp and config is not None and config.mcp:
-        add_mcp_tools(registry, config=config, settings=settings)
+    if mcp_servers:
+        add_mcp_tools(registry, servers=mcp_servers, settings=settings)
     return registry
 
 
-def add_mcp_tools(registry: Registry, *, config: PonderConfig, settings: ToolSettings) -> None:
-    """Connect to the MCP servers in the config (once per process) and add their tools."""
+def add_mcp_tools(registry: Registry, *, servers: Mapping[str, McpServerConfig], settings: ToolSettings) -> None:
+    """Connect to ``servers`` (once per process) and add their tools."""
     from ponder.tools.mcp import mcp_tools
 
-    tools, warnings = mcp_tools(config.mcp, timeout=settings.mcp_timeout)
+    tools, warnings = mcp_tools(servers, timeout=settings.mcp_timeout)
     registry.warnings.extend(warnings)
     for tool in tools:
         if tool.name in registry.tools:  # keep both: the server's copy is renamed "<server>_<tool>"
@@ -88,9 +89,9 @@ def add_mcp_tools(registry: Registry, *, config: PonderConfig, settings: ToolSet
         registry.add(tool, origin=tool.source)
 
 
-def available_tools(*, config: PonderConfig | None = None) -> dict[str, Tool]:
+def available_tools(*, settings: ToolSettings | None = None) -> dict[str, Tool]:
     """Every tool by name (enabled or not); ``load_registry`` also gives the load warnings."""
-    return load_registry(config=config).tools
+    return load_registry(settings=settings).tools
 
 
 # -- entry points ------------------------------------------------------------------------------

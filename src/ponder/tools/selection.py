@@ -11,14 +11,14 @@ that MCP server). MCP servers are started only when the selection may need them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ponder.errors import ConfigError
 
 if TYPE_CHECKING:
-    from ponder.config import PonderConfig
+    from ponder.config import McpServerConfig
     from ponder.tools.base import Tool
     from ponder.tools.registry import Registry
     from ponder.tools.settings import ToolSettings
@@ -29,29 +29,39 @@ DEFAULT_TOOLS = ("calculator",)
 
 
 @dataclass
-class Selection:
+class ToolSelection:
+    """The tools a list of names selects, and what went wrong loading plugins or MCP servers."""
+
     tools: list[Tool] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
-def select_tools(names: Sequence[str] | None, *, config: PonderConfig | None = None) -> list[Tool]:
+def select_tools(
+    names: Sequence[str] | None,
+    *,
+    settings: ToolSettings | None = None,
+    mcp_servers: Mapping[str, McpServerConfig] | None = None,
+) -> list[Tool]:
     """Tools by name from the registry; None means the default safe set."""
-    return resolve_tools(names, config=config).tools
+    return resolve_tools(names, settings=settings, mcp_servers=mcp_servers).tools
 
 
 def resolve_tools(
-    names: Sequence[str] | None, *, config: PonderConfig | None = None, settings: ToolSettings | None = None
-) -> Selection:
+    names: Sequence[str] | None,
+    *,
+    settings: ToolSettings | None = None,
+    mcp_servers: Mapping[str, McpServerConfig] | None = None,
+) -> ToolSelection:
     """Like ``select_tools``, also returning the plugin and MCP warnings for the CLI to show."""
     from ponder.tools.registry import add_mcp_tools, load_registry
     from ponder.tools.settings import ToolSettings
 
-    settings = settings or ToolSettings.from_config(config)
+    settings = settings or ToolSettings.configured()
     wanted = _clean(names)
-    registry = load_registry(config=config, settings=settings, mcp=False)
-    if config is not None and config.mcp and _may_need_mcp(wanted, registry):
-        add_mcp_tools(registry, config=config, settings=settings)
-    return Selection(tools=pick(wanted, registry), warnings=list(registry.warnings))
+    registry = load_registry(settings=settings)
+    if mcp_servers and _may_need_mcp(wanted, registry):
+        add_mcp_tools(registry, servers=mcp_servers, settings=settings)
+    return ToolSelection(tools=pick(wanted, registry), warnings=list(registry.warnings))
 
 
 def pick(wanted: list[str] | None, registry: Registry) -> list[Tool]:

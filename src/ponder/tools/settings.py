@@ -7,12 +7,9 @@ tool reads global state, so a test builds a tool with exactly the settings it me
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ponder.config import PonderConfig
 
 ALLOW_PRIVATE_ENV = "PONDER_FETCH_ALLOW_PRIVATE"
 
@@ -39,20 +36,18 @@ class ToolSettings:
     """Seconds an MCP server may take to start and list its tools."""
 
     @classmethod
-    def from_config(cls, config: PonderConfig | None, *, cwd: Path | None = None) -> ToolSettings:
-        """Roots from ``file_roots`` (relative to the working directory), timeouts capped by ``limits.tool_timeout``."""
+    def configured(
+        cls, *, file_roots: Sequence[str] = (), tool_timeout: float | None = None, cwd: Path | None = None
+    ) -> ToolSettings:
+        """Roots from ``file_roots`` (relative to the working directory), timeouts capped by ``tool_timeout``."""
         base = cwd or Path.cwd()
         settings = cls(
             file_roots=(base,),
             allow_private=os.environ.get(ALLOW_PRIVATE_ENV, "").lower() in ("1", "true", "yes"),
         )
-        if config is None:
-            return settings
-        if config.file_roots:
-            settings = replace(settings, file_roots=tuple(base / Path(r).expanduser() for r in config.file_roots))
-        if getattr(config, "fetch_allow_private", False):  # a proposed config field; harmless until it exists
-            settings = replace(settings, allow_private=True)
-        cap = config.limits.tool_timeout
+        if file_roots:
+            settings = replace(settings, file_roots=tuple(base / Path(r).expanduser() for r in file_roots))
+        cap = tool_timeout
         if cap:
             settings = replace(
                 settings,

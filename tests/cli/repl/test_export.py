@@ -7,8 +7,8 @@ from pathlib import Path
 import yaml
 
 from ponder.cli.repl.export import eval_suite, task_file
-from ponder.cli.repl.sessions import SessionFile, Turn
 from ponder.cli.run import load_tasks
+from ponder.sessions import SessionFile, Turn
 
 SESSION = SessionFile(
     name="demo",

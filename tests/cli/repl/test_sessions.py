@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
-from ponder.cli.repl import sessions
-from ponder.cli.repl.paths import data_dir
+from ponder import sessions
 from ponder.errors import InputError
+from ponder.paths import data_dir
 
 
 def test_data_dir_follows_xdg_data_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

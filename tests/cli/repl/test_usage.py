@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from ponder.agents.result import RunResult, StopReason, UsageTotals
-from ponder.cli.repl.usage import UsageTotals as SessionUsage
-from ponder.cli.repl.usage import cost_of
+from ponder.agents.result import RunResult, StopReason
+from ponder.usage import SessionTotals as SessionUsage
+from ponder.usage import Usage, cost_of
 
 
 def result(model: str, prompt: int, completion: int, seconds: float = 1.0) -> RunResult:
-    usage = UsageTotals(prompt_tokens=prompt, completion_tokens=completion, model_calls=2)
+    usage = Usage(prompt_tokens=prompt, completion_tokens=completion, model_calls=2)
     return RunResult(
         task="t",
         answer="a",

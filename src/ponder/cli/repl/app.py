@@ -12,8 +12,8 @@ from ponder.cli.repl import warmup
 from ponder.cli.repl.line import handle_line
 from ponder.cli.repl.output import Output
 from ponder.cli.repl.prompt import PROMPT, build_prompt
-from ponder.cli.repl.sessions import SessionFile
 from ponder.cli.repl.state import ChatState
+from ponder.sessions import SessionFile
 
 
 def run_repl(args: argparse.Namespace, session: SessionFile | None) -> int:

@@ -55,7 +55,7 @@ class ChatCompleter(Completer):
             current = agent.backend.name if agent is not None else None
             return list(dict.fromkeys([*SUGGESTED_MODELS, *([current] if current else [])]))
         if name == "load":
-            from ponder.cli.repl.sessions import list_names
+            from ponder.sessions import list_names
 
             return list_names()
         return list(fixed)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ponder.cli.repl.sessions import SessionFile
+from ponder.sessions import SessionFile
 
 
 def _dump(header: list[str], data: Any) -> str:

@@ -10,9 +10,9 @@ import time
 from typing import TYPE_CHECKING
 
 from ponder.agents import events as ev
-from ponder.cli.repl.sessions import Turn
 from ponder.cli.repl.view import TurnView
 from ponder.errors import PonderError
+from ponder.sessions import Turn
 
 if TYPE_CHECKING:
     from ponder.cli.repl.state import ChatState

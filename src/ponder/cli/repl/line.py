@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 from ponder.errors import PonderError
 
 if TYPE_CHECKING:
-    from ponder.cli.repl.sessions import Turn
     from ponder.cli.repl.state import ChatState
+    from ponder.sessions import Turn
 
 
 def handle_line(state: ChatState, text: str) -> tuple[bool, Turn | None]:

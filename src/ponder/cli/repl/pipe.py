@@ -19,8 +19,8 @@ from collections.abc import Iterable
 from ponder.cli.repl import warmup
 from ponder.cli.repl.line import handle_line
 from ponder.cli.repl.output import Output
-from ponder.cli.repl.sessions import SessionFile
 from ponder.cli.repl.state import ChatState
+from ponder.sessions import SessionFile
 
 
 def run_pipe(args: argparse.Namespace, session: SessionFile | None, lines: Iterable[str]) -> int:

@@ -11,7 +11,7 @@ from prompt_toolkit.history import FileHistory, InMemoryHistory
 from prompt_toolkit.key_binding import KeyBindings, KeyPressEvent
 
 from ponder.cli.repl.completion import ChatCompleter
-from ponder.cli.repl.paths import history_file
+from ponder.paths import history_file
 
 if TYPE_CHECKING:
     from prompt_toolkit.history import History

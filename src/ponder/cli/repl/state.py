@@ -12,11 +12,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ponder.cli.repl import sessions
+from ponder import sessions
 from ponder.cli.repl.approval import InlineApprover, PipeApprover
 from ponder.cli.repl.handle import AgentHandle
 from ponder.cli.repl.output import Output
-from ponder.cli.repl.usage import UsageTotals
+from ponder.usage import SessionTotals
 
 if TYPE_CHECKING:
     from llama_index.core.base.llms.types import ChatMessage
@@ -42,7 +42,7 @@ class ChatState:
         self.out = out
         self.interactive = out.interactive
         self.session = session or sessions.SessionFile(name=sessions.default_name())
-        self.usage = UsageTotals.from_dict(self.session.usage)
+        self.usage = SessionTotals.from_dict(self.session.usage)
         steps = getattr(args, "steps", None)
         self.show_steps: bool = self.interactive if steps is None else bool(steps)
         self.multiline = False
@@ -68,7 +68,7 @@ class ChatState:
         return self.handle.get()
 
     def _build(self) -> Agent:
-        from ponder.cli.common import approver, build_agent
+        from ponder.cli.common import build_agent
         from ponder.config import load_config
         from ponder.tools.registry import load_registry
 
@@ -77,10 +77,10 @@ class ChatState:
         if not getattr(args, "model", None) and self.session.model:
             args.model = self.session.model
         agent = build_agent(args, config=config, quiet=True)
-        self.approver.base = approver(args, config)
+        self.approver.base = agent.spec.approver()
         agent.approve = self.approver
         # every tool that /tools could enable (MCP servers were started by build_agent if needed)
-        registry = load_registry(config=config, mcp=False)
+        registry = load_registry(settings=agent.spec.tool_settings())
         self.catalog = {**registry.tools, **agent.tools}
         self.notices.extend(registry.warnings)
         if self.session.tools is not None and not getattr(args, "tools", None):
@@ -116,12 +116,11 @@ class ChatState:
 
     def resolve_backend(self, spec: str) -> Backend:
         """A backend for ``spec`` with the config's options (context size, threads for local models)."""
-        from ponder.backends.registry import resolve_backend
-        from ponder.cli.common import backend_options
-        from ponder.config import PonderConfig
+        from ponder.agents.spec import AgentSpec
 
-        config = self.config or PonderConfig.model_validate({})
-        return resolve_backend(spec, **backend_options(spec, config))
+        agent = self.handle.agent
+        base = agent.spec if agent is not None else AgentSpec.from_config(self.config)
+        return base.merged(model=spec).resolve_backend()
 
     def history(self) -> list[ChatMessage]:
         """The conversation the model sees (the agent's, or the knowledge chat's)."""

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 
 from ponder.agents import events as ev
 from ponder.cli.repl.approval import InlineApprover
-from ponder.cli.repl.sessions import Turn
 from ponder.cli.repl.view import TurnView
 from ponder.errors import PonderError
+from ponder.sessions import Turn
 
 if TYPE_CHECKING:
     from ponder.agents.result import RunResult

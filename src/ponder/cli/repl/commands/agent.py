@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ponder import sessions
 from ponder.cli.render import preview
-from ponder.cli.repl import knowledge, sessions
+from ponder.cli.repl import knowledge
 from ponder.cli.repl.commands.base import Exit, command
 from ponder.cli.repl.turn import run_turn, wait_for_agent
 from ponder.errors import InputError

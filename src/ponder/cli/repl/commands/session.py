@@ -6,12 +6,13 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ponder import sessions
 from ponder.cli.render import preview
-from ponder.cli.repl import export, sessions
+from ponder.cli.repl import export
 from ponder.cli.repl.commands.base import Exit, command
 from ponder.cli.repl.turn import wait_for_agent
-from ponder.cli.repl.usage import UsageTotals
 from ponder.errors import InputError, PonderError
+from ponder.usage import SessionTotals
 
 if TYPE_CHECKING:
     from ponder.cli.repl.state import ChatState
@@ -44,7 +45,7 @@ def load(state: ChatState, arg: str) -> Exit | None:
     loaded = sessions.load(arg)
     state.autosave()  # keep the current conversation before replacing it
     state.session = loaded
-    state.usage = UsageTotals.from_dict(loaded.usage)
+    state.usage = SessionTotals.from_dict(loaded.usage)
     if not wait_for_agent(state):
         return None
     agent = state.agent()

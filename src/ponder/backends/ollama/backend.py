@@ -1,6 +1,6 @@
 """The Ollama backend: LlamaIndex's ``Ollama`` LLM over Ollama's ``/api/chat``, with native tool calls.
 
-Imported only when an ``ollama:`` model is used (see ``ollama_backend``). Asks the server once,
+Imported only when an ``ollama:`` model is used (see ``ponder.backends.ollama``). Asks the server once,
 on first use, what the model can do (``/api/show``): a model whose template has no tools gets
 the text protocol instead of an HTTP 400, and the context window never exceeds the model's.
 """
@@ -24,7 +24,7 @@ from ponder.backends.base import (
     Usage,
 )
 from ponder.backends.native import assistant_message, estimate_usage, parse_arguments, translate_errors
-from ponder.backends.ollama_backend import ollama_host
+from ponder.backends.ollama.server import ollama_host
 from ponder.errors import BackendError, BackendUnavailable, ConfigError, ModelNotFound
 
 DEFAULT_TIMEOUT = 120.0
@@ -55,6 +55,9 @@ class PonderOllama(Ollama):
 
 class OllamaBackend(Backend):
     provider = "ollama"
+
+    def identity(self) -> dict[str, Any]:
+        return {"url": self.host}
 
     def __init__(
         self,

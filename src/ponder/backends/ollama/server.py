@@ -1,8 +1,8 @@
-"""``ollama:<model>``: a model served by Ollama (OLLAMA_HOST, default http://127.0.0.1:11434).
+"""Where the Ollama server is and whether it answers (OLLAMA_HOST, default http://127.0.0.1:11434).
 
 This module stays cheap to import: default-model selection and ``ponder models`` ask whether
 Ollama answers and what it has pulled, and must not pay for LlamaIndex or the ``ollama``
-client to do so (stdlib HTTP only). The backend itself lives in ``ollama_chat`` and is
+client to do so (stdlib HTTP only). The backend itself lives in ``ollama.backend`` and is
 imported when an ``ollama:`` model is actually used.
 """
 
@@ -11,21 +11,11 @@ from __future__ import annotations
 import json
 import os
 import urllib.request
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
-
-if TYPE_CHECKING:
-    from ponder.backends.ollama_chat import OllamaBackend
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 DEFAULT_PORT = 11434
-
-
-def create(model: str, **options: Any) -> OllamaBackend:
-    """``ollama:<model>``; options: host, timeout, context_window, keep_alive."""
-    from ponder.backends.ollama_chat import OllamaBackend
-
-    return OllamaBackend(model, **options)
 
 
 def ollama_host() -> str:

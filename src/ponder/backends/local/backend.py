@@ -18,22 +18,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ponder.backends.base import Backend, Capabilities, ModelReply, ModelRequest, TextGuard, Usage
-from ponder.backends.prefix_cache import PrefixCache, shared_length
-from ponder.backends.tool_listing import TOOL_LISTINGS, ListedTool, listing_formatter
+from ponder.backends.local import llama_adapter
+from ponder.backends.local.files import INSTALL_FIX
+from ponder.backends.local.prefix_cache import PrefixCache, shared_length
+from ponder.backends.local.tool_listing import TOOL_LISTINGS, ListedTool, listing_formatter
 from ponder.errors import BackendError, ConfigError, MissingDependency
 
 if TYPE_CHECKING:
     from llama_cpp import Llama, LlamaGrammar
     from llama_index.core.base.llms.types import ChatMessage
 
-    from ponder.backends.local_llm import LocalLlamaLLM
+    from ponder.backends.local.llm import LocalLlamaLLM
     from ponder.tools.base import Tool
 
 MIN_SAVED_PREFIX = 32
 """Tokens: a shorter system prompt is read again faster than it is worth keeping."""
 MIN_RESTORE_GAIN = 16
 """Tokens a saved prefix must add to what the live cache holds before it replaces it."""
-INSTALL_FIX = "pip install 'ponder[local]'  (compiles llama.cpp once, about 6 minutes on 2 cores)"
 
 
 class ContextOverflow(BackendError):
@@ -62,8 +63,8 @@ class LocalModel:
         template = self.llama.metadata.get("tokenizer.chat_template")
         if not template:
             raise BackendError(f"{path.name} has no chat template", fix="use an instruct GGUF that embeds its chat template")
-        vocab = self.llama._model
-        self.eos = vocab.token_get_text(self.llama.token_eos())
+        llama_adapter.check(self.llama)
+        self.eos = llama_adapter.token_text(self.llama, self.llama.token_eos())
         self._format = listing_formatter(template, eos_token=self.eos)
         self._use_fast_grammar_sampling()
         self.prefixes = PrefixCache()
@@ -71,20 +72,17 @@ class LocalModel:
 
     def _use_fast_grammar_sampling(self) -> None:
         """Greedy generation under a grammar checks one token, not the vocabulary (``grammar_sampler``)."""
-        from ponder.backends.grammar_sampler import GreedyGrammarSampler
+        from ponder.backends.local.sampler import GreedyGrammarSampler
 
         llama = self.llama
-        stock = getattr(llama, "_init_sampler", None)
-        if stock is None:  # a llama-cpp-python without this hook: its own sampler, just slower
-            return
 
-        def init_sampler(**options: Any) -> Any:
+        def choose(stock: Any, options: dict[str, Any]) -> Any:
             plain = options.get("repeat_penalty", 1.0) == 1.0 and not options.get("logits_processor")
             if options.get("grammar") is not None and options.get("temp") == 0.0 and plain:
                 return GreedyGrammarSampler(llama, options["grammar"])
             return stock(**options)
 
-        llama._init_sampler = init_sampler  # type: ignore[method-assign,assignment]
+        llama_adapter.replace_sampler(llama, choose)
 
     @property
     def n_ctx(self) -> int:
@@ -102,7 +100,7 @@ class LocalModel:
 
     def cached_prefix(self, tokens: Sequence[int]) -> int:
         """How many leading tokens of ``tokens`` are already in the live KV cache."""
-        return shared_length(self.llama._input_ids[: int(self.llama.n_tokens)], tokens)
+        return shared_length(llama_adapter.cached_tokens(self.llama), tokens)
 
     def prepare(self, tokens: Sequence[int], *, stable: int) -> int:
         """Load the KV cache with as much of ``tokens`` as it or a saved prefix holds; return that count.
@@ -127,14 +125,14 @@ class LocalModel:
         if cached < len(prefix):
             self.llama.eval(list(prefix[cached:]))  # drops whatever followed the cached part first
         else:
-            self.llama._ctx.kv_cache_seq_rm(-1, cached, -1)
+            llama_adapter.forget_from(self.llama, cached)
 
     def _save(self, prefix: Sequence[int]) -> None:
         import ctypes
 
         import llama_cpp
 
-        ctx = self.llama._ctx.ctx
+        ctx = llama_adapter.context_pointer(self.llama)
         size = llama_cpp.llama_state_seq_get_size(ctx, 0)
         buffer = (ctypes.c_uint8 * size)()
         written = llama_cpp.llama_state_seq_get_data(ctx, buffer, size, 0)
@@ -148,12 +146,11 @@ class LocalModel:
         import llama_cpp
 
         buffer = (ctypes.c_uint8 * len(state)).from_buffer_copy(state)
-        self.llama._ctx.kv_cache_seq_rm(-1, 0, -1)
+        llama_adapter.forget_from(self.llama, 0)
         self.llama.n_tokens = 0
-        self.llama._requires_eval = True  # no logits come with the state: never sample before a decode
-        if llama_cpp.llama_state_seq_set_data(self.llama._ctx.ctx, buffer, len(state), 0):
-            self.llama.input_ids[: len(prefix)] = prefix
-            self.llama.n_tokens = len(prefix)
+        llama_adapter.expect_decode(self.llama)  # no logits come with the state: never sample before a decode
+        if llama_cpp.llama_state_seq_set_data(llama_adapter.context_pointer(self.llama), buffer, len(state), 0):
+            llama_adapter.set_cached_tokens(self.llama, prefix)
 
     def generate(
         self, tokens: list[int], request: ModelRequest, *, grammar: LlamaGrammar | None = None
@@ -212,7 +209,7 @@ class LocalBackend(Backend):
         constrain_calls: bool = True,
         tool_listing: str = "json",
     ) -> None:
-        from ponder.backends.local_files import MODEL_NAME
+        from ponder.backends.local.files import MODEL_NAME
 
         self.model = model or MODEL_NAME
         self.constrain_calls = constrain_calls
@@ -232,27 +229,24 @@ class LocalBackend(Backend):
             native_tool_calls=True, streaming_with_tools=True, context_window=n_ctx, tool_calls_as_text=True
         )
 
+    def identity(self) -> dict[str, Any]:
+        return {"tool_listing": self.tool_listing, "constrain_calls": self.constrain_calls}
+
     # -- loading ----------------------------------------------------------------------------
     def load(self) -> LocalModel:
         """Assemble (first run only) and load the model; later calls return the loaded one."""
         with self._load_lock:
             if self._loaded is None:
-                from ponder.backends.local_files import resolve_model_path
+                from ponder.backends.local.files import resolve_model_path
 
                 path = resolve_model_path(self.model)
                 self._loaded = load_model(path, n_ctx=self._n_ctx, n_threads=self._n_threads)
             return self._loaded
 
-    def warm(self) -> threading.Thread:
-        """Load in a background thread (the REPL shows its prompt meanwhile)."""
-        thread = threading.Thread(target=self.load, name="ponder-load-model", daemon=True)
-        thread.start()
-        return thread
-
     @property
     def llm(self) -> LocalLlamaLLM:
         if self._llm is None:
-            from ponder.backends.local_llm import LocalLlamaLLM
+            from ponder.backends.local.llm import LocalLlamaLLM
 
             self._llm = LocalLlamaLLM(backend=self)
         return self._llm
@@ -277,11 +271,11 @@ class LocalBackend(Backend):
             grammar = None
             callable_tools = request.tools or request.call_tools
             if callable_tools and self.constrain_calls:
-                from ponder.backends.call_grammar import grammar_for
+                from ponder.backends.local.grammar import grammar_for
 
                 grammar = grammar_for(callable_tools)
             generator = model.generate(tokens, _with_budget(request, budget))
-            from ponder.backends.call_grammar import CallWatch
+            from ponder.backends.local.grammar import CallWatch
 
             watch = CallWatch() if grammar is not None else None
             constrained_from: int | None = None

@@ -30,14 +30,14 @@ from ponder.backends.base import (
     Usage,
 )
 from ponder.backends.native import assistant_message, estimate_usage, parse_arguments, translate_errors
-from ponder.backends.openai_errors import (
+from ponder.backends.openai.errors import (
     OPENAI_API,
     EmptyStream,
     Endpoint,
     refuses_streaming_tools,
     translate,
 )
-from ponder.backends.openai_http import AsyncCompatibleClient, CompatibleClient
+from ponder.backends.openai.http import AsyncCompatibleClient, CompatibleClient
 from ponder.errors import BackendAuthError, BackendError, ConfigError
 
 PLACEHOLDER_KEY = "sk-no-key-required"
@@ -71,6 +71,9 @@ class _Collected:
 
 class OpenAIBackend(Backend):
     provider = "openai"
+
+    def identity(self) -> dict[str, Any]:
+        return {"url": self.base_url or OPENAI_API}
 
     def __init__(
         self,

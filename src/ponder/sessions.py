@@ -19,8 +19,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ponder.cli.repl.paths import sessions_dir
 from ponder.errors import InputError
+from ponder.paths import sessions_dir
 
 if TYPE_CHECKING:
     from llama_index.core.base.llms.types import ChatMessage
