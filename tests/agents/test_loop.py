@@ -324,6 +324,17 @@ def test_arithmetic_done_by_hand_is_checked_with_the_calculator_once() -> None:
     assert [e.kind for e in events if isinstance(e, ev.ModelMistakeEvent)] == ["by_hand"]
 
 
+def test_a_hand_worked_answer_stands_when_the_check_brings_no_call() -> None:
+    from ponder.tools.builtin.calculator import calculator
+
+    by_hand = "Average = (5.2 + 7.8 + 6.1 + 10.4 + 4.9) / 5 = 6.88 km."
+    agent, backend = text_agent([by_hand, "17.5"], [calculator])
+    result = agent.run("My runs were 5.2, 7.8, 6.1, 10.4 and 4.9 km. What's my average?")
+    assert result.answer == by_hand
+    assert result.stop_reason == "answer"
+    assert len(backend.requests) == 2
+
+
 def test_hand_arithmetic_is_not_questioned_without_a_computing_tool_or_after_a_tool_ran(tools: list[Tool]) -> None:
     agent, backend = text_agent(["12 × 3 = 36, so 36."], [])
     assert agent.run("What is 12 times 3?").answer == "12 × 3 = 36, so 36."

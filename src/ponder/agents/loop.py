@@ -84,6 +84,8 @@ class _State:
     final_attempt: bool = False
     nudged: bool = False
     """The model was told once that it described a call instead of making it."""
+    unchecked: str | None = None
+    """An answer worked out by hand that the model was asked to check with a tool."""
     answer_next: bool = False
     """The last step only repeated calls already made: the next one is asked for the answer, tools off."""
 
@@ -146,6 +148,10 @@ class RunLoop:
                     elif by_hand is not None:
                         mistake, problem = MistakeKind.BY_HAND, by_hand
                     else:
+                        if st.unchecked is not None and not st.trajectory:
+                            # Asked to check its sums, a small model that does not call the tool
+                            # tends to reply with a bare (often wrong) number: the worked answer stands.
+                            text = st.unchecked
                         answer = plain_answer(final_answer(text)).strip()
                         if answer:
                             st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
@@ -298,7 +304,7 @@ class RunLoop:
         worked = hand_arithmetic(plain_answer(text)) if tool is not None else None
         if tool is None or worked is None:
             return None
-        st.nudged = True
+        st.nudged, st.unchecked = True, text
         return "\x00".join((*tool, worked[:160]))
 
     def _mistake(self, st: _State, step: int, kind: MistakeKind, detail: str) -> Generator[ev.Event, None, None]:
