@@ -322,6 +322,7 @@ def test_arithmetic_done_by_hand_is_checked_with_the_calculator_once() -> None:
     assert "You worked out 23.40 × 37.5 by hand" in nudge
     assert '{"name": "calculator", "arguments": {"expression": "23.40 * 37.5"}}' in nudge
     assert [e.kind for e in events if isinstance(e, ev.ModelMistakeEvent)] == ["by_hand"]
+    assert [r.require_call for r in backend.requests] == [False, True, False], "the check must be a call"
 
 
 def test_a_hand_worked_answer_stands_when_the_check_brings_no_call() -> None:

@@ -86,6 +86,8 @@ class _State:
     """The model was told once that it described a call instead of making it."""
     unchecked: str | None = None
     """An answer worked out by hand that the model was asked to check with a tool."""
+    call_next: bool = False
+    """The model was told to make the call it described or skipped: the next reply must be a call."""
     answer_next: bool = False
     """The last step only repeated calls already made: the next one is asked for the answer, tools off."""
 
@@ -236,7 +238,9 @@ class RunLoop:
             seed=c.seed,
             stop_when=stop_when,
             deadline=self._request_deadline(st, deadline),
+            require_call=with_tools and st.call_next,
         )
+        st.call_next = False
         started = time.perf_counter()
         text = ""
         reply: ModelReply | None = None
@@ -323,6 +327,7 @@ class RunLoop:
             template = "empty_reply" if kind is MistakeKind.EMPTY else "parse_error"
             obs = prompts.render(template, self.c.prompts_dir, problem=detail)
         yield ev.ModelMistakeEvent(step=step, kind=kind, observation=obs)
+        st.call_next = kind in (MistakeKind.NOT_CALLED, MistakeKind.BY_HAND)
         if kind not in (MistakeKind.NOT_CALLED, MistakeKind.BY_HAND):  # no call was attempted: nothing for the trajectory
             st.trajectory.append(ToolCallRecord(step=step, name="", arguments={}, output=obs, ok=False, error_kind=MistakeKind.PARSE))
         st.add(ChatMessage(role=MessageRole.USER, content=obs))

@@ -292,6 +292,14 @@ class LocalBackend(Backend):
 
             watch = CallWatch() if grammar is not None else None
             constrained_from: int | None = None
+            if request.require_call and watch is not None:
+                # A call is required: the reply starts as Qwen starts one, the rest under the grammar.
+                generator.close()
+                generator = _no_text()
+                shown, _ = guard.feed(watch.feed(_REQUIRED_OPENER))
+                if shown:
+                    yield shown
+                constrained_from = watch.start
             try:
                 for piece in generator:
                     pieces += 1
@@ -364,6 +372,13 @@ class LocalBackend(Backend):
         if self._loaded is None:
             return super().count_tokens(text)
         return len(self._loaded.tokenize(text))
+
+
+_REQUIRED_OPENER = '<tool_call>\n{"name":'
+
+
+def _no_text() -> Generator[str, None, None]:
+    yield from ()
 
 
 def _with_budget(request: ModelRequest, budget: int) -> ModelRequest:
