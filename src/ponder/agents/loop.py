@@ -29,7 +29,7 @@ from ponder.agents.actions import (
     parse_json,
     runaway_end,
 )
-from ponder.agents.hand_work import as_expression, computing_tool, hand_arithmetic
+from ponder.agents.hand_work import computing_tool, hand_arithmetic
 from ponder.agents.limits import Limits
 from ponder.agents.plain_text import plain_answer
 from ponder.agents.protocol import (
@@ -320,14 +320,13 @@ class RunLoop:
         if kind is MistakeKind.NOT_CALLED:
             obs = prompts.render("not_called", self.c.prompts_dir, name=detail)
         elif kind is MistakeKind.BY_HAND:
-            name, parameter, worked = detail.split("\x00")
-            call = json.dumps({"name": name, "arguments": {parameter: as_expression(worked)}}, ensure_ascii=False)
-            obs = prompts.render("by_hand", self.c.prompts_dir, name=name, expression=worked, call=call)
+            name, _, worked = detail.split("\x00")
+            obs = prompts.render("by_hand", self.c.prompts_dir, name=name, expression=worked)
         else:
             template = "empty_reply" if kind is MistakeKind.EMPTY else "parse_error"
             obs = prompts.render(template, self.c.prompts_dir, problem=detail)
         yield ev.ModelMistakeEvent(step=step, kind=kind, observation=obs)
-        st.call_next = kind in (MistakeKind.NOT_CALLED, MistakeKind.BY_HAND)
+        st.call_next = kind is MistakeKind.BY_HAND  # a described call may rightly become an answer
         if kind not in (MistakeKind.NOT_CALLED, MistakeKind.BY_HAND):  # no call was attempted: nothing for the trajectory
             st.trajectory.append(ToolCallRecord(step=step, name="", arguments={}, output=obs, ok=False, error_kind=MistakeKind.PARSE))
         st.add(ChatMessage(role=MessageRole.USER, content=obs))
