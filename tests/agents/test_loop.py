@@ -320,7 +320,6 @@ def test_arithmetic_done_by_hand_is_checked_with_the_calculator_once() -> None:
     assert [(c.name, c.output) for c in result.trajectory] == [("calculator", "877.5")]
     nudge = str(backend.requests[1].messages[-1].content)
     assert "You worked out 23.40 × 37.5 by hand" in nudge
-    assert '{"name": "calculator", "arguments": {"expression": "23.40 * 37.5"}}' in nudge
     assert [e.kind for e in events if isinstance(e, ev.ModelMistakeEvent)] == ["by_hand"]
     assert [r.require_call for r in backend.requests] == [False, True, False], "the check must be a call"
 

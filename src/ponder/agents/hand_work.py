@@ -4,7 +4,9 @@ Small models offered a calculator often answer a word problem by writing the sum
 themselves ("23.40 × 37.5 = 892.50"), and get them wrong. ``hand_arithmetic`` finds such a
 worked expression in an answer; ``computing_tool`` finds a tool that evaluates expressions (by
 its name, description or parameters, not by a fixed name). Before any tool has run, an answer
-with both gets one observation asking for the tool; the model then computes and answers.
+with both gets one observation asking for the tool, and the next reply must be a call: the model
+writes the whole calculation for the tool and answers with its result. If it answers without one
+anyway, the worked answer stands (a bare number written instead is mostly wrong).
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ _NUMBER = r"\$?\d[\d,]*(?:\.\d+)?%?"
 _OPERATOR = r"(?:[×*÷/+^−]|\s[x-]\s)"
 # two numbers joined by an operator, with at most a few unit words between them ("2.25 cups × 14")
 _EXPRESSION = re.compile(rf"{_NUMBER}(?:\s*[A-Za-z/]+){{0,3}}\s*{_OPERATOR}\s*\(?\s*{_NUMBER}")
-_TO_CALCULATOR = str.maketrans({"×": "*", "÷": "/", "−": "-"}) | str.maketrans("", "", "$,")
 _COMPUTES = re.compile(r"calculat|arithmetic|math|evaluat|expression|comput", re.IGNORECASE)
 
 
@@ -32,13 +33,6 @@ def hand_arithmetic(answer: str) -> str | None:
             return _widen(line, match)
     return None
 
-
-def as_expression(written: str) -> str:
-    """A worked expression as a calculator reads it: ``2.25 cups × 14 batches`` -> ``2.25 * 14``."""
-    text = written.translate(_TO_CALCULATOR)
-    text = re.sub(r"(?<=\d)\s*(?:[A-Za-z/]+\s*)+(?=[*/+^-]|\)|$)", " ", text)  # unit words after a number
-    text = re.sub(r"\s+x\s+", " * ", text)
-    return " ".join(text.split())
 
 
 def _widen(line: str, match: re.Match[str]) -> str:
