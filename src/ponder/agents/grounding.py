@@ -47,10 +47,10 @@ def ungrounded_values(arguments: Mapping[str, Any], schema: Mapping[str, Any], t
 
 
 def _leaves(value: Any) -> Iterable[Any]:
+    """The scalars of a value and of its lists; an object the model assembles is its own (a patch, a filter)."""
     if isinstance(value, Mapping):
-        for v in value.values():
-            yield from _leaves(v)
-    elif isinstance(value, Sequence) and not isinstance(value, str):
+        return
+    if isinstance(value, Sequence) and not isinstance(value, str):
         for v in value:
             yield from _leaves(v)
     else:
