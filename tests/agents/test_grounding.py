@@ -28,6 +28,11 @@ def test_one_value_from_the_request_grounds_the_call() -> None:
     assert ungrounded_values({"annual_income": 52000.0, "tax_rate": 0.3}, TAX, text) == []
 
 
+def test_a_figure_in_words_grounds_its_number() -> None:
+    text = "a company with 50 million dollars of dividends and 1.2 billion shares"
+    assert ungrounded_values({"annual_income": 50000000, "tax_rate": 0.2}, TAX, text) == []
+
+
 def test_a_percentage_grounds_its_fraction_and_words_ground_strings() -> None:
     assert ungrounded_values({"annual_income": 900, "tax_rate": 0.03}, TAX, "interest at 3% a year") == []
     schema = {"properties": {"city": {"type": "string"}}}

@@ -18,7 +18,8 @@ from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 # Parameters that carry text the model composes (code, a query, a message): never checked.
 _COMPOSED = re.compile(r"code|script|command|expr|formula|query|sql|text|content|message|prompt|body|task", re.IGNORECASE)
-_NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")
+_NUMBER = re.compile(r"(-?\d[\d,]*(?:\.\d+)?)(?:\s*(thousand|million|billion|trillion)\b)?")
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -73,11 +74,14 @@ def _grounded(value: Any, spec: Mapping[str, Any], text: str, numbers: set[float
 
 def _numbers(text: str) -> set[float]:
     found: set[float] = set()
-    for match in _NUMBER.findall(text):
+    for digits, scale in _NUMBER.findall(text):
         try:
-            found.add(float(match.replace(",", "")))
+            number = float(digits.replace(",", ""))
         except ValueError:
             continue
+        found.add(number)
+        if scale:
+            found.add(number * _SCALE[scale])  # "50 million" is also 50000000
     return found
 
 
