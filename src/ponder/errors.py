@@ -132,6 +132,8 @@ class MistakeKind(StrEnum):
     """The tool did not finish in time."""
     REPEATED = "repeated"
     """It repeated a call it had already made."""
+    UNGROUNDED = "ungrounded"
+    """Its first call's values appear nowhere in the conversation (asked once whether a tool fits)."""
     REFUSED = "refused"
     """The call needed approval and was not approved."""
 

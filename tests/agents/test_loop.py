@@ -284,7 +284,7 @@ def test_long_observations_are_cut_with_a_note() -> None:
         return "x" * n
 
     agent, backend = text_agent([call("dump", n=10_000), "ok"], [dump], observation_chars=100)
-    agent.run("dump")
+    agent.run("dump 10000 characters")
     seen = str(backend.requests[1].messages[-1].content)
     assert len(seen) < 400 and "9900 more characters cut" in seen
 

@@ -177,7 +177,8 @@ def test_react_calls_are_dated_by_the_step_that_asked_for_them() -> None:
     ("agent", "replies", "kind"),
     [
         ("ponder", ["No function here fits that question."], "ok"),
-        ("ponder", [Scripted(tool_calls=[("determine_body_mass_index", {"weight": 70, "height": 1.8})]), "Done."], "extra_call"),
+        # made-up values are questioned once; made again, the call runs
+        ("ponder", [Scripted(tool_calls=[("determine_body_mass_index", {"weight": 70, "height": 1.8})])] * 2 + ["Done."], "extra_call"),
         ("ponder", [Scripted(tool_calls=[("determine_body_mass_index", {"mass": 70})]), "Sorry."], "extra_call"),
         ("react", [REACT_ANSWER], "ok"),
         ("react", [], "crash"),

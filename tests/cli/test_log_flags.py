@@ -37,7 +37,7 @@ def project(tmp_path: Path) -> Path:
 def ponder(project: Path, before: tuple[str, ...] = (), after: tuple[str, ...] = (), **env: str) -> subprocess.CompletedProcess[str]:
     """``ponder [before] run ... [after]`` on the scripted model whose tool call fails."""
     path = os.pathsep.join(p for p in (str(project), os.environ.get("PYTHONPATH", "")) if p)
-    run = ["run", "-m", f"scripted:{project / 'script.json'}", "--tools", "acme_tools:explode", "Try the tool"]
+    run = ["run", "-m", f"scripted:{project / 'script.json'}", "--tools", "acme_tools:explode", "Try the tool, the reason is boom"]
     return subprocess.run(
         [PONDER, *before, *run, *after], cwd=project, capture_output=True, text=True, timeout=120,
         env={**{k: v for k, v in os.environ.items() if k != "PONDER_LOG_LEVEL"}, "PYTHONPATH": path, "ACME_API_KEY": SECRET, **env},

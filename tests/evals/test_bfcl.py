@@ -452,7 +452,8 @@ def test_a_multi_turn_category_is_not_a_suite_and_the_error_says_where_it_runs()
     ("replies", "passed", "reason"),
     [
         (["No function here can answer that."], True, "ok"),
-        ([Scripted(tool_calls=[("determine_body_mass_index", {"weight": 70, "height": 1.8})]), "Done."], False, "extra_call"),
+        # made up values: questioned once, then made again, so it runs
+        ([Scripted(tool_calls=[("determine_body_mass_index", {"weight": 70, "height": 1.8})])] * 2 + ["Done."], False, "extra_call"),
         ([Scripted(tool_calls=[("determine_body_mass_index", {"mass": 70})]), "Sorry."], False, "extra_call"),
     ],
 )

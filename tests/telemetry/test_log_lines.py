@@ -53,7 +53,7 @@ def test_a_tool_timeout_is_a_warning(caplog: pytest.LogCaptureFixture) -> None:
 def test_a_failing_tool_is_an_info_line_with_its_error(caplog: pytest.LogCaptureFixture) -> None:
     backend = ScriptedBackend([Scripted(tool_calls=[("explode", {"reason": "on purpose"})]), "it failed"])
     with caplog.at_level(logging.INFO, logger="ponder"):
-        Agent(backend, tools=[explode]).run("try")
+        Agent(backend, tools=[explode]).run("try it on purpose")
     ((level, message),) = lines(caplog, "ponder.agents.tool_runner")
     assert level == logging.INFO and message.startswith("tool explode failed after ")
     assert message.endswith("s: RuntimeError: exploded: on purpose")

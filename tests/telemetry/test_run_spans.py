@@ -117,7 +117,7 @@ def test_the_time_the_consumer_takes_with_an_event_is_not_counted_in_a_model_or_
 
 def test_a_failing_tool_call_is_an_error_span_in_a_run_that_still_answers(traces: Traces) -> None:
     backend = ScriptedBackend([Scripted(tool_calls=[("explode", {"reason": "test"})]), "It failed."])
-    Agent(backend, tools=[explode]).run("Try it")
+    Agent(backend, tools=[explode]).run("Try it as a test")
     spans = traces.collect()
     failed = one(spans, "execute_tool explode")
     assert failed.status == "ERROR" and failed.attributes["error.type"] == "tool_error"

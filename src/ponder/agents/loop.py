@@ -29,6 +29,7 @@ from ponder.agents.actions import (
     parse_json,
     runaway_end,
 )
+from ponder.agents.grounding import conversation_text, ungrounded_values
 from ponder.agents.hand_work import computing_tool, hand_arithmetic
 from ponder.agents.limits import Limits
 from ponder.agents.plain_text import plain_answer
@@ -86,6 +87,8 @@ class _State:
     """The model was told once that it described a call instead of making it."""
     unchecked: str | None = None
     """An answer worked out by hand that the model was asked to check with a tool."""
+    grounding_checked: bool = False
+    """The run's first call was checked for values nobody gave (once a run)."""
     call_next: bool = False
     """The model was told to make the call it described or skipped: the next reply must be a call."""
     answer_next: bool = False
@@ -360,6 +363,12 @@ class RunLoop:
             problem = getattr(exc, "observation", str(exc))
             return prompts.render("bad_arguments", c.prompts_dir, problem=problem, name=tool.name), False, MistakeKind.BAD_ARGUMENTS, 0.0, False, call
         used = ActionCall(name=tool.name, arguments=arguments, raw=call.raw)
+        if not st.grounding_checked and not st.trajectory:
+            st.grounding_checked = True
+            made_up = ungrounded_values(arguments, tool.parameters, conversation_text(st.messages))
+            if made_up:
+                obs = prompts.render("ungrounded", c.prompts_dir, name=tool.name, values=", ".join(made_up[:4]))
+                return obs, False, MistakeKind.UNGROUNDED, 0.0, False, used
         key = f"{tool.name}:{json.dumps(arguments, sort_keys=True, default=str)}"
         if key in st.seen_calls:
             st.repeats += 1

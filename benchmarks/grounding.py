@@ -1,0 +1,39 @@
+"""How often the loop's grounding check would question a *correct* call (no model needed).
+
+The loop questions a run's first call once when none of its values appears in the conversation
+(``ponder.agents.grounding``). On BFCL's development categories the expected calls are known,
+so the cost of that check on right answers can be counted exactly: each questioned correct call
+costs the model one more step (and the chance that it drops a right call). Irrelevance gains are
+measured with the model: ``bfcl_compare.py --categories irrelevance --stratified 40``.
+
+    python benchmarks/grounding.py [simple_python multiple parallel parallel_multiple]
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ponder.agents.grounding import ungrounded_values
+from ponder.evals.bfcl import bfcl_ast, ground_truth_calls, load_cases
+
+
+def main(categories: list[str]) -> int:
+    for category in categories:
+        cases = load_cases(category)
+        questioned = []
+        for case in cases:
+            calls = ground_truth_calls(case)
+            if not calls:
+                continue
+            description = bfcl_ast.find_description(case.functions, calls[0].name) or {}
+            made_up = ungrounded_values(calls[0].arguments, description.get("parameters", {}), case.prompt.lower())
+            if made_up:
+                questioned.append(f"{case.id}: {calls[0].name} {', '.join(made_up[:3])}")
+        print(f"{category}: {len(questioned)} of {len(cases)} correct first calls would be questioned")
+        for line in questioned:
+            print(f"    {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:] or ["simple_python", "multiple", "parallel", "parallel_multiple"]))

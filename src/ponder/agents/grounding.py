@@ -1,0 +1,90 @@
+"""Arguments nobody gave: a call whose values appear nowhere in the conversation.
+
+Offered a tool that does not fit the request, a small model often calls it anyway and makes up
+every value ("the definite integral of x^2" becomes ``CalculateTax(annual_income=10000, ...)``).
+``ungrounded_values`` finds such a call: it has values worth checking (numbers, names and
+short strings; not enum choices, booleans, small counts or text the model writes, like code) and none of them is in the conversation's text. The
+loop then asks once, before anything runs, whether a tool fits at all; a model that still means
+the call makes it again and it runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
+
+# Parameters that carry text the model composes (code, a query, a message): never checked.
+_COMPOSED = re.compile(r"code|script|command|expr|formula|query|sql|text|content|message|prompt|body|task", re.IGNORECASE)
+_NUMBER = re.compile(r"(-?\d[\d,]*(?:\.\d+)?)(?:\s*(thousand|million|billion|trillion)\b)?")
+_SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
+_TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def conversation_text(messages: Iterable[ChatMessage]) -> str:
+    """What the user, the system prompt and the tools said: where an argument's value may come from."""
+    said = (str(m.content or "") for m in messages if m.role is not MessageRole.ASSISTANT)
+    return "\n".join(said).lower()
+
+
+def ungrounded_values(arguments: Mapping[str, Any], schema: Mapping[str, Any], text: str) -> list[str]:
+    """The checkable values of a call, when none of them appears in ``text`` (lower-cased); else []."""
+    properties = schema.get("properties", {})
+    numbers = _numbers(text)
+    checked: list[str] = []
+    for name, value in arguments.items():
+        spec = properties.get(name, {})
+        if _COMPOSED.search(name):
+            continue
+        for item in _leaves(value):
+            verdict = _grounded(item, spec, text, numbers)
+            if verdict is True:
+                return []
+            if verdict is False:
+                checked.append(repr(item))
+    return checked
+
+
+def _leaves(value: Any) -> Iterable[Any]:
+    """The scalars of a value and of its lists; an object the model assembles is its own (a patch, a filter)."""
+    if isinstance(value, Mapping):
+        return
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        for v in value:
+            yield from _leaves(v)
+    else:
+        yield value
+
+
+def _grounded(value: Any, spec: Mapping[str, Any], text: str, numbers: set[float]) -> bool | None:
+    """True: the value is in the text; False: it is not; None: not worth checking."""
+    if value is None or isinstance(value, bool) or "enum" in spec:
+        return None
+    if isinstance(value, int | float):
+        if float(value).is_integer() and abs(value) <= 10:
+            return None  # counts and flags ("3 results", 0 days): often implied, not said
+        return any(_close(float(value), n) for n in numbers)
+    words = [w for w in _TOKEN.findall(str(value).lower()) if len(w) >= 3]
+    if not words or len(str(value)) > 60 or "\n" in str(value):
+        return None  # code, a query or a message the model writes: its own words, rightly
+    return str(value).lower() in text or any(w in text for w in words)
+
+
+def _numbers(text: str) -> set[float]:
+    found: set[float] = set()
+    for digits, scale in _NUMBER.findall(text):
+        try:
+            number = float(digits.replace(",", ""))
+        except ValueError:
+            continue
+        found.add(number)
+        if scale:
+            found.add(number * _SCALE[scale])  # "50 million" is also 50000000
+    return found
+
+
+def _close(value: float, said: float) -> bool:
+    """``value`` is ``said``, or the same figure as a fraction or a percentage (3% -> 0.03)."""
+    return any(abs(value - candidate) <= 1e-9 * max(1.0, abs(candidate)) for candidate in (said, said / 100, said * 100))

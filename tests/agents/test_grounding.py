@@ -1,0 +1,92 @@
+"""A first call whose values nobody gave is questioned once; a call that uses the user's values runs."""
+
+from __future__ import annotations
+
+from llama_index.core.base.llms.types import ChatMessage, MessageRole
+
+from ponder import tool
+from ponder.agents.grounding import conversation_text, ungrounded_values
+from tests.agents.test_loop import call, text_agent
+
+TAX = {
+    "properties": {
+        "annual_income": {"type": "number"},
+        "tax_rate": {"type": "number"},
+        "filing": {"type": "string", "enum": ["single", "joint"]},
+    }
+}
+
+
+def test_values_that_appear_nowhere_are_reported() -> None:
+    text = "find the definite integral of f(x)=x^2 from x=1 to x=3."
+    made_up = ungrounded_values({"annual_income": 10000, "tax_rate": 0.15}, TAX, text)
+    assert made_up == ["10000", "0.15"]
+
+
+def test_one_value_from_the_request_grounds_the_call() -> None:
+    text = "what tax do i pay on an income of 52,000 dollars?"
+    assert ungrounded_values({"annual_income": 52000.0, "tax_rate": 0.3}, TAX, text) == []
+
+
+def test_a_figure_in_words_grounds_its_number() -> None:
+    text = "a company with 50 million dollars of dividends and 1.2 billion shares"
+    assert ungrounded_values({"annual_income": 50000000, "tax_rate": 0.2}, TAX, text) == []
+
+
+def test_a_percentage_grounds_its_fraction_and_words_ground_strings() -> None:
+    assert ungrounded_values({"annual_income": 900, "tax_rate": 0.03}, TAX, "interest at 3% a year") == []
+    schema = {"properties": {"city": {"type": "string"}}}
+    assert ungrounded_values({"city": "Lisbon, Portugal"}, schema, "weather in lisbon tomorrow?") == []
+    assert ungrounded_values({"city": "BTC"}, schema, "calculate the fibonacci of number 20.") == ["'BTC'"]
+
+
+def test_choices_flags_and_small_counts_are_not_checked() -> None:
+    schema = {"properties": {"filing": {"enum": ["single", "joint"]}, "days": {"type": "integer"}, "ok": {"type": "boolean"}}}
+    assert ungrounded_values({"filing": "joint", "days": 0, "ok": True}, schema, "anything") == []
+
+
+def test_the_conversation_is_what_the_user_system_and_tools_said_not_the_model() -> None:
+    messages = [
+        ChatMessage(role=MessageRole.SYSTEM, content="Account 7731."),
+        ChatMessage(role=MessageRole.USER, content="Refund ORDER A-1042"),
+        ChatMessage(role=MessageRole.ASSISTANT, content="I invented 99999."),
+    ]
+    text = conversation_text(messages)
+    assert "7731" in text and "order a-1042" in text and "99999" not in text
+
+
+@tool
+def calculate_tax(annual_income: float, tax_rate: float) -> str:
+    """Income tax owed.
+
+    Args:
+        annual_income: yearly income
+        tax_rate: the rate, as a fraction
+    """
+    return f"{annual_income * tax_rate:.2f}"
+
+
+def test_a_made_up_first_call_is_questioned_and_the_model_may_answer_directly() -> None:
+    agent, backend = text_agent(
+        [call("calculate_tax", annual_income=10000, tax_rate=0.15), "The integral of x^2 from 1 to 3 is 26/3."],
+        [calculate_tax],
+    )
+    result = agent.run("Find the definite integral of f(x)=x^2 from x=1 to x=3.")
+    assert result.answer == "The integral of x^2 from 1 to 3 is 26/3."
+    assert [(c.ok, c.error_kind) for c in result.trajectory] == [(False, "ungrounded")]
+    assert "are not in my request" in str(backend.requests[1].messages[-1].content)
+
+
+def test_the_same_call_made_again_runs() -> None:
+    made_up = call("calculate_tax", annual_income=10000, tax_rate=0.15)
+    agent, _ = text_agent([made_up, made_up, "You owe 1500.00."], [calculate_tax])
+    result = agent.run("What is my tax?")
+    assert [(c.ok, c.output) for c in result.trajectory][-1] == (True, "1500.00")
+    assert result.answer == "You owe 1500.00."
+
+
+def test_a_call_with_the_users_values_runs_at_once() -> None:
+    agent, backend = text_agent([call("calculate_tax", annual_income=52000, tax_rate=0.3), "15600."], [calculate_tax])
+    result = agent.run("Tax on 52000 at a 30% rate?")
+    assert [(c.ok, c.output) for c in result.trajectory] == [(True, "15600.00")]
+    assert len(backend.requests) == 2
