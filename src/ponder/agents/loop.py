@@ -30,6 +30,7 @@ from ponder.agents.actions import (
     runaway_end,
 )
 from ponder.agents.limits import Limits
+from ponder.agents.output import OutputCheck, OutputType
 from ponder.agents.protocol import (
     Protocol,
     assistant_message,
@@ -43,6 +44,7 @@ from ponder.agents.tool_runner import run_tool
 from ponder.backends.base import Backend, ModelReply, ModelRequest
 from ponder.errors import PonderError
 from ponder.tools.base import Tool
+from ponder.tools.context import RunContext
 from ponder.usage import Usage
 
 _STOPS_TEXT = ("</tool_call>", "\nObservation:", "\nObservation from")
@@ -60,6 +62,10 @@ class LoopConfig:
     temperature: float = 0.0
     seed: int | None = None
     observation_chars: int = 4000
+    output: OutputType | None = None
+    """Typed answers: the answer must validate against this type (``RunResult.output``)."""
+    context: RunContext[Any] | None = None
+    """The run's context, for tools that take a ``RunContext`` parameter."""
 
 
 @dataclass
@@ -79,6 +85,11 @@ class _State:
     """The model was told once that it described a call instead of making it."""
     answer_next: bool = False
     """The last step only repeated calls already made: the next one is asked for the answer, tools off."""
+    output: OutputCheck | None = None
+    """Typed answers: the check of the answer (None until there is one, or without an output type)."""
+    output_reasked: bool = False
+    inner: RunResult | None = None
+    """The run of the agent-as-tool that ``_execute`` just called (handed to ``_act``)."""
 
     def add(self, message: ChatMessage) -> None:
         self.messages.append(message)
@@ -131,7 +142,10 @@ class RunLoop:
                         answer = final_answer(text)
                         if answer:
                             st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
-                            stop = StopReason.ANSWER
+                            # Typed answers: an invalid answer is asked for once more, then ends the run.
+                            if c.output is not None and (yield from self._reask_for_output(st, step, answer)):
+                                continue
+                            stop = StopReason.ANSWER if st.output is None or st.output.ok else StopReason.INVALID_OUTPUT
                             break
                         mistake, problem = "empty", "your reply was empty"
                 if thought:
@@ -155,8 +169,10 @@ class RunLoop:
                 if stop is StopReason.LOOP:
                     break
             # A loop in an answer-only step was the last attempt already: it is not asked twice.
-            if stop is not StopReason.ANSWER and not (stop is StopReason.LOOP and answer_only):
+            if stop not in (StopReason.ANSWER, StopReason.INVALID_OUTPUT) and not (stop is StopReason.LOOP and answer_only):
                 answer = yield from self._last_attempt(st, step + 1, stop or StopReason.MAX_STEPS)
+                if answer and c.output is not None:  # typed answers: the last attempt's is checked, not re-asked
+                    st.output = c.output.check(answer)
         except PonderError as exc:
             self.error = exc
             stop = StopReason.ERROR
@@ -175,6 +191,8 @@ class RunLoop:
             usage=st.usage,
             seconds=time.perf_counter() - st.started,
             error=str(self.error) if self.error else None,
+            output=st.output.value if st.output is not None else None,
+            output_error=st.output.problem if st.output is not None else None,
         )
         yield ev.RunFinished(result=result, stop_reason=result.stop_reason)
 
@@ -207,6 +225,8 @@ class RunLoop:
             temperature=c.temperature,
             seed=c.seed,
             stop_when=stop_when,
+            answer_schema=c.output.wire_schema if c.output is not None else None,  # typed answers
+            answer_only=not with_tools,
         )
         started = time.perf_counter()
         text = ""
@@ -257,6 +277,23 @@ class RunLoop:
         found = extract_actions(text, self.c.tools)
         return found.calls, [], found.error, found.thought
 
+    def _reask_for_output(self, st: _State, step: int, answer: str) -> Generator[ev.Event, None, bool]:
+        """Typed answers: check ``answer``; True when it failed for the first time and was sent back.
+
+        The model is told what is wrong and asked for the answer alone, tools off (the backend
+        then constrains the whole reply to the schema where it can).
+        """
+        assert self.c.output is not None
+        st.output = self.c.output.check(answer)
+        if st.output.ok or st.output_reasked:
+            return False
+        st.output_reasked = True
+        obs = prompts.render("invalid_output", self.c.prompts_dir, problem=st.output.problem)
+        yield ev.ModelMistakeEvent(step=step, kind="invalid_output", observation=obs)
+        st.add(ChatMessage(role=MessageRole.USER, content=obs))
+        st.answer_next = True
+        return True
+
     def _described_call(self, st: _State, text: str) -> str | None:
         """The tool an answer names without calling it, before any tool ran (told once per run)."""
         if st.nudged or st.trajectory or st.final_attempt:
@@ -288,10 +325,18 @@ class RunLoop:
         yield ev.ToolCallStarted(step=step, call_id=shown_id, name=call.name, arguments=call.arguments)
         output, ok, kind, seconds, looping, used = self._execute(st, call)
         output = truncate(output, c.observation_chars)
+        # Agents as tools: the inner run nests in this call's record and its usage counts in this run's.
+        inner, st.inner = st.inner, None
+        if inner is not None:
+            st.usage.add(inner.usage)
         st.trajectory.append(
-            ToolCallRecord(step=step, name=used.name, arguments=used.arguments, output=output, ok=ok, error_kind=kind, seconds=seconds)
+            ToolCallRecord(
+                step=step, name=used.name, arguments=used.arguments, output=output, ok=ok, error_kind=kind, seconds=seconds, inner=inner
+            )
         )
-        yield ev.ToolResult(step=step, call_id=shown_id, name=call.name, output=output, ok=ok, error_kind=kind, seconds=seconds)
+        yield ev.ToolResult(
+            step=step, call_id=shown_id, name=call.name, output=output, ok=ok, error_kind=kind, seconds=seconds, inner=inner
+        )
         st.add(observation_message(output, name=call.name, call_id=call_id, capabilities=c.backend.capabilities, protocol=c.protocol))
         return looping
 
@@ -318,7 +363,8 @@ class RunLoop:
         st.seen_calls[key] = len(st.trajectory)
         if tool.needs_approval and not (c.approve and c.approve(tool, arguments)):
             return f"The user did not approve running {tool.name}. Do not retry it; answer without it.", False, "refused", 0.0, False, used
-        outcome = run_tool(tool, arguments, tool.timeout or c.limits.tool_timeout)
+        outcome = run_tool(tool, arguments, tool.timeout or c.limits.tool_timeout, c.context)
+        st.inner = outcome.inner  # an agent used as a tool: its run, for _act
         output = stringify(outcome.output)
         if tool.name != call.name:
             output = f"(ran {tool.name}; there is no tool named {call.name}) {output}"

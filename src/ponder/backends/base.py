@@ -8,7 +8,7 @@ native tool calls and the text protocol. Backends know nothing of the loop, the 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -65,6 +65,12 @@ class ModelRequest:
     seed: int | None = None
     stop_when: Callable[[str], int | None] | None = None
     """Called with the text so far; an offset means 'stop here' (a complete action, or out of time)."""
+    answer_schema: Mapping[str, Any] | None = None
+    """The JSON Schema the answer (a reply that calls no tool) must match, for typed answers.
+    A backend constrains the answer to it where it can (a grammar on ``local:``, ``response_format``
+    on ``openai:``, ``format`` on ``ollama:``); the loop validates the answer either way."""
+    answer_only: bool = False
+    """The loop wants the answer now, not a call (the tools may still be listed in the prompt)."""
 
 
 class Backend(ABC):
