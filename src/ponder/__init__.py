@@ -18,6 +18,7 @@ _EXPORTS = {
     "Limits": "ponder.agents.limits",
     "Tool": "ponder.tools.base",
     "tool": "ponder.tools.base",
+    "RunContext": "ponder.tools.context",
     "resolve_backend": "ponder.backends.registry",
     "PonderError": "ponder.errors",
 }
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from ponder.backends.registry import resolve_backend
     from ponder.errors import PonderError
     from ponder.tools.base import Tool, tool
+    from ponder.tools.context import RunContext
 
 __all__ = list(_EXPORTS)
 
