@@ -208,9 +208,10 @@ def import_ref(ref: str) -> Any:
 
 
 def _ref_of(kind: Any) -> str | None:
-    """``'module:Qualname'`` when importing it gives ``kind`` back (a class at module level)."""
+    """``'module:Qualname'`` when importing it gives ``kind`` back (a class at module level of a module
+    another process can import too: not ``__main__``)."""
     module, qualname = getattr(kind, "__module__", None), getattr(kind, "__qualname__", None)
-    if not module or not qualname or "<" in qualname or module == "builtins":
+    if not module or not qualname or "<" in qualname or module in ("builtins", "__main__"):
         return None
     try:
         return f"{module}:{qualname}" if import_ref(f"{module}:{qualname}") is kind else None
