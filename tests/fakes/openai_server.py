@@ -10,8 +10,9 @@ wrong key, 404 for an unknown model, and whatever status a reply scripts. With
 ``refuse_null_content`` it answers like llama.cpp's server to an assistant message whose
 content is null: HTTP 500; with ``refuse_streaming_tools``, like its ``chatml-function-calling``
 format to a streamed request that offers tools: HTTP 500 as well. ``response_formats`` lists the
-``response_format`` types it accepts (None: all); another gets HTTP 422 with FastAPI's validation
-body, as llama-cpp-python's server answers ``json_schema``.
+``response_format`` types it accepts (None: all); another gets what llama-cpp-python's server
+answers ``json_schema``: its route handler turns FastAPI's validation error into HTTP 500 with the
+error's text as the message.
 """
 
 from __future__ import annotations
@@ -98,19 +99,8 @@ class FakeOpenAIServer(FakeServer):
         kind = (body.get("response_format") or {}).get("type")
         if kind is not None and self.response_formats is not None and kind not in self.response_formats:
             allowed = " or ".join(f"'{k}'" for k in self.response_formats)
-            return exchange.json(
-                422,
-                {
-                    "detail": [
-                        {
-                            "type": "literal_error",
-                            "loc": ["body", "response_format", "type"],
-                            "msg": f"Input should be {allowed}",
-                            "input": kind,
-                        }
-                    ]
-                },
-            )
+            problem = {"type": "literal_error", "loc": ("body", "response_format", "type"), "msg": f"Input should be {allowed}", "input": kind}
+            return _error(exchange, 500, str([problem]), "internal_server_error", None)
         reply = self.next_reply()
         pause(reply.delay)
         if reply.status != 200:

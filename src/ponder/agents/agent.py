@@ -38,6 +38,10 @@ class Agent:
 
     ``Agent(...)`` declares an ``AgentSpec`` from its arguments and builds it; ``AgentSpec.build()``
     and ``Agent.from_spec`` are the same path. ``agent.spec`` is the declaration.
+
+    ``output_type=Ticket`` makes ``result.output`` a validated ``Ticket`` (``ponder.agents.output``);
+    ``as_tool()`` lends the agent to another one; ``run(task, deps=...)`` hands ``deps`` to the tools
+    that take a ``RunContext``.
     """
 
     def __init__(

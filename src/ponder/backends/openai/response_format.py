@@ -7,7 +7,8 @@
   requests that offer no tools (the loop asks for the answer alone after an invalid one).
 - ``none``: nothing is sent; the loop validates the answer and asks again once.
 
-A server that refuses a dialect (HTTP 400/422 naming ``response_format``) is asked again in the
+A server that refuses a dialect (an HTTP error naming ``response_format``: OpenAI answers 400,
+FastAPI servers 422, llama-cpp-python's 500 with its validation error) is asked again in the
 next one, and the backend remembers it.
 """
 
@@ -79,14 +80,14 @@ def _nullable(spec: Any) -> bool:
 
 
 def refuses_response_format(exc: BaseException) -> bool:
-    """Did the server refuse the ``response_format`` it was sent (HTTP 400 or 422 naming it)?"""
+    """Did the server refuse the ``response_format`` it was sent (HTTP 400, 422 or 500 naming it)?"""
     import openai
 
     from ponder.backends.openai.errors import server_message
     from ponder.errors import BackendError
 
     cause = exc.__cause__ if isinstance(exc, BackendError) else exc
-    if not isinstance(cause, openai.APIStatusError) or cause.status_code not in (400, 422):
+    if not isinstance(cause, openai.APIStatusError) or cause.status_code not in (400, 422, 500):
         return False
     text = server_message(cause).lower()
     return "response_format" in text or "json_schema" in text
