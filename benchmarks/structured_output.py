@@ -1,6 +1,6 @@
 """Typed answers on the embedded model: Ponder's grammar vs validate-and-retry without a grammar.
 
-Run: PYTHONPATH=src .venv/bin/python benchmarks/structured_output.py [--limit 20] [--only grammar|retry]
+Run: PYTHONPATH=src .venv/bin/python benchmarks/structured_output.py [--limit 20] [--only grammar|retry] [--case N]
 
 The twenty customer messages of ``benchmarks/fixtures/tickets.py`` are read into a ``Ticket`` (a
 nested pydantic model with enums, optional fields and lists) twice, on the same loaded model:
@@ -65,9 +65,10 @@ class Row:
     tokens: list[int] | None = None
 
 
-def run(agent: Agent, limit: int, label: str) -> Row:
+def run(agent: Agent, cases: list[int], label: str) -> Row:
     row = Row(seconds=[], tokens=[])
-    for i, message in enumerate(tickets.MESSAGES[:limit]):
+    for i in cases:
+        message = tickets.MESSAGES[i]
         started = time.perf_counter()
         result: RunResult = agent.run(tickets.task(message))
         row.seconds.append(time.perf_counter() - started)  # type: ignore[union-attr]
@@ -75,10 +76,13 @@ def run(agent: Agent, limit: int, label: str) -> Row:
         ok = result.stop_reason is StopReason.ANSWER and isinstance(result.output, tickets.Ticket)
         row.valid += ok
         row.reasked += result.usage.model_calls > 1
-        if ok and (result.output.category, result.output.priority) == tickets.EXPECTED[i]:
+        if ok and (result.output.category, result.output.priority) == tickets.EXPECTED[i]:  # type: ignore[union-attr]
             row.right += 1
         status = "valid" if ok else f"{result.stop_reason.value}: {result.output_error}"
         print(f"  {label} #{i + 1:>2} {row.seconds[-1]:5.1f}s  {result.usage.model_calls} call(s)  {status}", flush=True)  # type: ignore[index]
+        if not ok:  # what the model wrote, step by step
+            for record in result.step_records:
+                print(f"      step {record.step}: {record.text[:300]!r}", flush=True)
     return row
 
 
@@ -86,7 +90,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--limit", type=int, default=len(tickets.MESSAGES))
     parser.add_argument("--only", choices=["grammar", "retry"])
+    parser.add_argument("--case", type=int, action="append", help="run only this message (1-based; repeatable)")
     args = parser.parse_args()
+    cases = [n - 1 for n in args.case] if args.case else list(range(args.limit))
 
     local = LocalBackend("qwen2.5-coder-1.5b", n_ctx=4096)
     local.load()
@@ -101,9 +107,9 @@ def main() -> None:
             output_type=tickets.Ticket,
             limits=Limits(max_tokens_per_step=256),
         )
-        rows[label] = run(agent, args.limit, label)
+        rows[label] = run(agent, cases, label)
 
-    n = args.limit
+    n = len(cases)
     print(f"\n{n} customer messages -> Ticket, embedded Qwen2.5-Coder-1.5B, same process")
     print(f"{'path':<10}{'valid':>8}{'re-asked':>10}{'s/prompt':>10}{'tokens/prompt':>15}{'category+priority':>19}")
     for label, row in rows.items():

@@ -120,3 +120,30 @@ def test_the_output_survives_a_json_round_trip_of_the_result() -> None:
     result = agent.run("Paris?")
     again = RunResult.model_validate_json(result.model_dump_json())
     assert again.output == json.loads(PARIS)
+
+
+class Mayor(BaseModel):
+    name: str
+
+
+class Town(BaseModel):
+    town: str
+    mayor: Mayor
+
+
+FENCED = 'Here it is:\n```json\n{"town": "Lyon", "mayor": {"name": "Grégory Doucet"}}\n```'
+
+
+def test_a_fenced_answer_with_a_name_key_inside_is_the_answer_not_a_broken_call() -> None:
+    backend = ScriptedBackend([FENCED])
+    result = Agent(backend, output_type=Town).run("Lyon?")
+    assert result.stop_reason is StopReason.ANSWER
+    assert result.output == Town(town="Lyon", mayor=Mayor(name="Grégory Doucet"))
+    assert result.trajectory == [] and result.usage.model_calls == 1
+
+
+def test_the_last_attempt_takes_a_fenced_typed_answer_too(tools: list[Tool]) -> None:
+    backend = ScriptedBackend([Scripted(tool_calls=[("add", {"a": 1, "b": 1})]), FENCED])
+    result = Agent(backend, tools=tools, output_type=Town, limits=Limits(max_steps=1)).run("Lyon?")
+    assert result.stop_reason is StopReason.MAX_STEPS
+    assert result.output == Town(town="Lyon", mayor=Mayor(name="Grégory Doucet"))

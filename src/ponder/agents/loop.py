@@ -133,6 +133,8 @@ class RunLoop:
                     stop = StopReason.TIMEOUT
                     break
                 calls, native_ids, problem, thought = self._read_actions(reply, text)
+                if problem is not None and self._is_typed_answer(text):
+                    problem = None  # typed answers: JSON that validates is the answer, not a broken call
                 mistake = "parse"
                 if not calls and problem is None:
                     described = self._described_call(st, text)
@@ -393,7 +395,13 @@ class RunLoop:
         reply, text = yield from self._ask(st, step, with_tools=False)
         st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
         found = extract_actions(text, self.c.tools)
-        return final_answer(text) if found.is_answer and text.strip() else None
+        answers = (found.is_answer or self._is_typed_answer(text)) and text.strip()
+        return final_answer(text) if answers else None
+
+    def _is_typed_answer(self, text: str) -> bool:
+        """Typed answers: ``text`` validates against the output type. Such a reply is the answer even
+        when it looks like a call that could not be read (```json with a "name" key inside it)."""
+        return self.c.output is not None and self.c.output.check(text).ok
 
     def _deadline(self, st: _State) -> float | None:
         timeout = self.c.limits.run_timeout
