@@ -61,7 +61,7 @@ def bench_suite(cases: int, delay: float) -> Suite:
         name=f"bench-{cases}",
         cases=[Case(id=f"case{i:04d}", input=f"Compute case {i} twice.", expected=i * 2 + 1, graders=graders) for i in range(cases)],
         tools=[calculator],
-        model=three_step_model(delay),
+        backend=three_step_model(delay),
         source=f"bench:{cases}",
     )
 

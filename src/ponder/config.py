@@ -1,7 +1,7 @@
 """Configuration files: ``ponder.toml`` in the working directory, then the user's config file.
 
 This module reads TOML and validates what belongs to no higher layer (knowledge bases, MCP
-server tables). The agent tables (``[agent]`` and ``[agents.NAME]``) are kept as written and
+server and toolkit tables). The agent tables (``[agent]`` and ``[agents.NAME]``) are kept as written and
 validated by ``ponder.agents.spec`` (``AgentSpec.from_config``), which reports problems through
 ``field_error`` so that every error names the file, the line and the field.
 
@@ -23,6 +23,7 @@ from ponder.errors import ConfigError
 PROJECT_FILE = "ponder.toml"
 TOP_LEVEL_AGENT_KEYS = (
     "model", "system_prompt", "prompts_dir", "tools", "allow_tools_without_approval", "file_roots", "limits", "local", "mcp",
+    "toolkits",
 )  # fmt: skip
 """Keys that may stand at the top of the file and mean the default agent's."""
 
@@ -35,6 +36,19 @@ class McpServerConfig(BaseModel):
     args: list[str] = Field(default_factory=list)
     url: str | None = None
     env: dict[str, str] = Field(default_factory=dict)
+
+
+class ToolkitConfig(BaseModel):
+    """One ``[toolkits.NAME]`` table: the tools of a LlamaHub tool spec or of LangChain, built with arguments."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    from_: str = Field(alias="from", pattern=r"^(llamahub|langchain):[\w.]+:\w+$")
+    """``llamahub:package.module:ToolSpec`` or ``langchain:package.module:tool_or_class``."""
+    args: dict[str, Any] = Field(default_factory=dict)
+    """Keyword arguments for the class (or factory function)."""
+    needs_approval: bool = False
+    opt_in: bool = False
+    timeout: float | None = Field(None, gt=0)
 
 
 class KnowledgeConfig(BaseModel):
@@ -54,15 +68,41 @@ class KnowledgeConfig(BaseModel):
     exclude: list[str] = Field(default_factory=list)
 
 
-class PonderConfig(BaseModel):
-    """A config file: the default agent, named agents and knowledge bases."""
+class RayConfig(BaseModel):
+    """The ``[ray]`` table: where and how ``executor = "ray"`` runs cases (flags override it)."""
 
     model_config = ConfigDict(extra="forbid")
+    address: str | None = None
+    """A Ray cluster (HOST:PORT or "auto"); default: RAY_ADDRESS, else a local Ray instance."""
+    actors: int | None = Field(None, ge=1)
+    """Default: as many as the cluster's CPUs allow at ``num_cpus`` each."""
+    num_cpus: float = Field(1.0, ge=0)
+    num_gpus: float = Field(0.0, ge=0)
+
+
+class RunsConfig(BaseModel):
+    """``[runs]``: the records every ``ponder run`` and chat turn leaves under ``.ponder/runs/``."""
+
+    model_config = ConfigDict(extra="forbid")
+    record: bool = True
+    keep: int | None = Field(500, ge=1, description="records kept at most (the newest)")
+    max_age_days: float | None = Field(30.0, gt=0, description="records older than this are removed")
+    dir: str | None = Field(None, description="default: .ponder/runs")
+
+
+class PonderConfig(BaseModel):
+    """A config file: the default agent, named agents, knowledge bases and run records."""
+
+    model_config = ConfigDict(extra="forbid")
+    executor: Literal["local", "ray"] = "local"
+    """What runs the cases of ``ponder eval`` and the tasks of ``ponder run -f``."""
+    ray: RayConfig = Field(default_factory=RayConfig)
     agent: dict[str, Any] = Field(default_factory=dict)
     """The default agent's table as written; ``AgentSpec.from_config`` validates it."""
     agents: dict[str, dict[str, Any]] = Field(default_factory=dict)
     """Named agents (``[agents.NAME]``) as written; each starts from the default agent."""
     knowledge: dict[str, KnowledgeConfig] = Field(default_factory=dict)
+    runs: RunsConfig = Field(default_factory=RunsConfig)
     source: str | None = Field(None, exclude=True)
     """The file this came from (None: defaults, no file)."""
     _text: str = PrivateAttr("")
@@ -92,6 +132,8 @@ def load_file(path: Path) -> PonderConfig:
         data = tomllib.loads(raw)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}", fix=f"fix the syntax at that line of {path}") from exc
+    except RecursionError:
+        raise ConfigError(f"{path}: the TOML is nested too deeply to read", fix=f"rewrite {path} as a flat TOML file") from None
     top_level = [key for key in TOP_LEVEL_AGENT_KEYS if key in data]
     agent = data.get("agent", {})
     if top_level and isinstance(agent, dict):

@@ -12,7 +12,6 @@ imports LlamaIndex) is called, so ``--resume`` does not slow the prompt down.
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 from dataclasses import asdict, dataclass, field
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ponder.errors import InputError
+from ponder.files import atomic_write
 from ponder.paths import sessions_dir
 
 if TYPE_CHECKING:
@@ -50,14 +50,27 @@ class SessionFile:
     usage: dict[str, float] = field(default_factory=dict)
     created: float = field(default_factory=time.time)
     updated: float = field(default_factory=time.time)
+    source: str | None = field(default=None, compare=False)
+    """The file it was read from (not saved), for messages about it."""
 
     def to_messages(self) -> list[ChatMessage]:
         from llama_index.core.base.llms.types import ChatMessage
+        from pydantic import ValidationError
 
-        return [ChatMessage.model_validate(m) for m in self.messages]
+        try:
+            return [ChatMessage.model_validate(m) for m in self.messages]
+        except ValidationError as exc:
+            where = self.source or f"session '{self.name}'"
+            err = exc.errors()[0]
+            field_name = ".".join(str(p) for p in err["loc"]) or "message"
+            raise InputError(
+                f"{where} is damaged: a message's {field_name}: {err['msg']}",
+                fix=f"delete {where} or /load another session",
+            ) from None
 
     def to_json(self) -> str:
         data = {"format": FORMAT, "version": VERSION, **asdict(self)}
+        data.pop("source", None)
         return json.dumps(data, ensure_ascii=False, indent=1)
 
 
@@ -87,9 +100,7 @@ def save(session: SessionFile) -> Path:
     session.updated = time.time()
     path = path_for(session.name)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(session.to_json(), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, session.to_json())
     return path
 
 
@@ -125,6 +136,7 @@ def read(path: Path) -> SessionFile:
             usage=dict(data.get("usage", {})),
             created=float(data.get("created", 0.0)),
             updated=float(data.get("updated", 0.0)),
+            source=str(path),
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise InputError(f"{path} is damaged: {exc}", fix=f"delete {path} or /load another session") from exc

@@ -10,10 +10,7 @@ shown as unknown rather than guessed.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from ponder.agents.result import RunResult
+from typing import Protocol
 
 
 @dataclass
@@ -62,6 +59,14 @@ def cost_of(model: str, prompt_tokens: int, completion_tokens: int) -> float | N
     return None
 
 
+class FinishedRun(Protocol):
+    """What ``SessionTotals`` reads of a run (a ``RunResult``)."""
+
+    model: str
+    usage: Usage
+    seconds: float
+
+
 @dataclass
 class SessionTotals:
     """A chat session's usage across turns, with time and cost (saved in the session file)."""
@@ -76,7 +81,7 @@ class SessionTotals:
     cost_unknown_tokens: int = 0
     """Tokens spent on models whose price is unknown (so the cost shown is a lower bound)."""
 
-    def add(self, result: RunResult) -> None:
+    def add(self, result: FinishedRun) -> None:
         u = result.usage
         self.turns += 1
         self.model_calls += u.model_calls

@@ -307,3 +307,29 @@ def test_a_new_call_alongside_a_repeated_one_keeps_the_tools_on(tools: list[Tool
     assert result.answer == "Done: 2 and 4."
     assert [c.error_kind for c in result.trajectory] == [None, "repeated", None]
     assert backend.requests[2].tools
+
+
+def test_arithmetic_done_by_hand_is_checked_with_the_calculator_once() -> None:
+    from ponder.tools.builtin.calculator import calculator
+
+    by_hand = "Gross pay = 23.40 × 37.5 = 892.50, so you earned $892.50."
+    agent, backend = text_agent([by_hand, call("calculator", expression="23.40 * 37.5"), "You earned $877.50."], [calculator])
+    events = list(agent.stream("I earn $23.40 an hour and worked 37.5 hours. What's my pay?"))
+    result = agent.last_result
+    assert result is not None and result.answer == "You earned $877.50."
+    assert [(c.name, c.output) for c in result.trajectory] == [("calculator", "877.5")]
+    nudge = str(backend.requests[1].messages[-1].content)
+    assert "You worked out 23.40 × 37.5 by hand" in nudge
+    assert '{"name": "calculator", "arguments": {"expression": "23.40 * 37.5"}}' in nudge
+    assert [e.kind for e in events if isinstance(e, ev.ModelMistakeEvent)] == ["by_hand"]
+
+
+def test_hand_arithmetic_is_not_questioned_without_a_computing_tool_or_after_a_tool_ran(tools: list[Tool]) -> None:
+    agent, backend = text_agent(["12 × 3 = 36, so 36."], [])
+    assert agent.run("What is 12 times 3?").answer == "12 × 3 = 36, so 36."
+    assert len(backend.requests) == 1
+    from ponder.tools.builtin.calculator import calculator
+
+    agent, backend = text_agent([call("calculator", expression="12*3"), "12 × 3 = 36."], [calculator])
+    assert agent.run("What is 12 times 3?").answer == "12 × 3 = 36."
+    assert len(backend.requests) == 2

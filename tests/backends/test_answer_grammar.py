@@ -48,9 +48,9 @@ def test_the_answer_alone_is_the_root() -> None:
     assert "call" not in gbnf
 
 
-def test_with_tools_the_reply_is_a_call_in_the_models_own_tags_or_the_answer() -> None:
+def test_with_tools_the_reply_is_calls_in_the_models_own_tags_a_bare_call_or_the_answer() -> None:
     gbnf = source(Issue.model_json_schema(), [calculator])
-    assert 'root ::= "<tool_call>" "\\n"? call | call | answer' in gbnf
+    assert 'root ::= "<tool_call>" "\\n"? call ( "</tool_call>" ( "\\n<tool_call>\\n" call "</tool_call>" )* )? | call | answer' in gbnf
     assert 'call-name ::= "\\"calculator\\""' in gbnf
 
 

@@ -262,7 +262,7 @@ def test_the_timeout_defaults_to_two_minutes(ollama_server: FakeOllamaServer) ->
 def test_a_server_error_carries_the_servers_message(ollama_server: FakeOllamaServer) -> None:
     ollama_server.enqueue(Reply(status=500, error="llama runner process has terminated: signal: killed"))
     with pytest.raises(BackendError) as caught:
-        drain(create(MODEL), ask("hi"))
+        drain(create(MODEL, max_retries=0), ask("hi"))
     assert (
         "HTTP 500" in caught.value.message and "llama runner process has terminated" in caught.value.message
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from ponder.backends.local.tool_listing import ListedTool, describe, listing_formatter
+from ponder.backends.local.tool_listing import ListedTool, listing_formatter
 from ponder.tools.base import Tool
 from ponder.tools.schema import type_label
 
@@ -41,7 +41,7 @@ def depreciation() -> Tool:
 
 
 def test_a_tool_is_described_by_its_signature_and_a_line_per_documented_parameter() -> None:
-    head, *lines = describe(depreciation()).splitlines()
+    head, *lines = depreciation().describe().splitlines()
     assert head == (
         'property_depreciation(initial_cost: integer, unit: "usd"|"eur", monthly: boolean = false, note?: string)'
         ": Depreciated value of a property."
@@ -58,7 +58,7 @@ def test_nested_objects_are_spelled_out() -> None:
 
 def test_a_tool_without_parameters_still_reads_as_a_call() -> None:
     now = Tool.from_json_schema({"name": "now", "description": "The time."}, lambda: "noon")
-    assert describe(now) == "now(): The time."
+    assert now.describe() == "now(): The time."
 
 
 def test_the_template_lists_tools_as_signatures_but_writes_call_arguments_as_json() -> None:
@@ -74,7 +74,7 @@ def test_the_template_lists_tools_as_signatures_but_writes_call_arguments_as_jso
     ]
     listed = formatter(messages=messages, tools=[ListedTool(depreciation())]).prompt
     plain = formatter(messages=messages, tools=[DEPRECIATION]).prompt
-    assert describe(depreciation()) in listed
+    assert depreciation().describe() in listed
     assert '"properties"' not in listed
     assert f"<tool_call>{json.dumps(arguments)}</tool_call>" in listed
     assert json.dumps(DEPRECIATION) in plain  # a plain schema is written as the template asks

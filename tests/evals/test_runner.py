@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import replace
+
+from llama_index.core.base.llms.types import ChatMessage
 
 from ponder.agents.limits import Limits
 from ponder.backends.scripted import Scripted, ScriptedBackend
@@ -186,3 +189,24 @@ def test_progress_events_arrive_in_order() -> None:
     EvalRunner(suite_from(ARITHMETIC_SUITE), ArithmeticModel().backend(), on_event=events.append).run()
     assert isinstance(events[0], RunPlanned) and events[0].to_run == 3
     assert sum(isinstance(e, JobFinished) for e in events) == 3
+
+
+def test_a_conversation_case_runs_its_turns_in_one_session() -> None:
+    def responder(messages: Sequence[ChatMessage]) -> str:
+        said = " ".join(str(m.content) for m in messages if m.role.value == "user")
+        if str(messages[-1].content).startswith("What is my name"):
+            return "Your name is Ada." if "Ada" in said else "I do not know."
+        return "Nice to meet you."
+
+    suite = suite_from(
+        """
+        cases:
+          - id: remember
+            input: My name is Ada.
+            turns: ["What is my name?"]
+            expected: Ada
+        """
+    )
+    (record,) = EvalRunner(suite, ScriptedBackend(responder=responder)).run()
+    assert record.status == "pass" and record.answer == "Your name is Ada."
+    assert record.steps == 2 and record.model_calls == 2

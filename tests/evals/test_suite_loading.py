@@ -172,7 +172,7 @@ def test_the_error_names_the_fix(tmp_path: Path) -> None:
     path.write_text("cases: 3\n", encoding="utf-8")
     with pytest.raises(InputError) as err:
         load_suite_file(path)
-    assert "Evals section of the README" in err.value.fix
+    assert "docs/evals.md" in err.value.fix
 
 
 def test_custom_graders_next_to_the_suite_are_importable(tmp_path: Path) -> None:
@@ -232,6 +232,6 @@ def test_schema_accepts_the_smoke_suite_and_rejects_typos() -> None:
 
 def test_smoke_suite_loads() -> None:
     suite = load_suite_file(REPO / "evals" / "smoke.yaml")
-    assert 6 <= len(suite.cases) <= 8
+    assert len(suite.cases) >= 40  # a development suite of agentic cases, run in CI on the embedded model
     tags = {t for c in suite.cases for t in c.tags}
-    assert {"tools", "multi-step", "no-tools", "refusal", "knowledge"} <= tags
+    assert {"tools", "multi-step", "word-problem", "files", "no-tools", "refusal", "knowledge", "conversation"} <= tags

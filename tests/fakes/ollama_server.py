@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -89,10 +90,11 @@ class FakeOllamaServer(FakeServer):
             return exchange.json(
                 400, {"error": f"registry.ollama.ai/library/{_full_name(model)} does not support tools"}
             )
-        reply = self.next_reply()
+        reply = self.next_reply(body)
         pause(reply.delay)
+        self.inject(reply, exchange)
         if reply.status != 200:
-            return exchange.json(reply.status, {"error": reply.error or "scripted failure"})
+            return exchange.json(reply.status, {"error": reply.error or "scripted failure"}, reply.headers)
         _honour_format(body.get("format"), reply)
         if body.get("stream") is False:
             message = {"role": "assistant", "content": reply.text, **self._calls(reply)}
@@ -103,13 +105,20 @@ class FakeOllamaServer(FakeServer):
         if reply.raw is not None:
             exchange.send(reply.raw)
             return exchange.end_stream()
+        if reply.fault == "invalid_json":
+            exchange.send('{"model": "' + model + '", "message": {"role": "assistant", "content": "Hel\n')
+            return exchange.end_stream()
         lines = [{"role": "assistant", "content": piece} for piece in pieces(reply.text, reply.chunk)]
         if reply.calls:
             lines.append({"role": "assistant", "content": "", **self._calls(reply)})
+        if reply.fault == "empty":
+            lines = []
         for i, message in enumerate(lines):
             exchange.send(
                 json.dumps({"model": model, "created_at": _now(), "message": message, "done": False}) + "\n"
             )
+            if reply.fault == "cut" and i == 1:
+                exchange.hang_up()
             if i == 0:
                 pause(reply.stall)
                 if reply.stream_error:
@@ -137,9 +146,11 @@ class FakeOllamaServer(FakeServer):
             return {}
         calls = []
         for call in reply.calls:
-            arguments: Any = (
-                call.arguments if isinstance(call.arguments, dict) else json.loads(call.arguments)
-            )
+            arguments: Any = call.arguments
+            if isinstance(arguments, str):
+                # a JSON text is sent as the object it holds; anything else as the raw string
+                with contextlib.suppress(ValueError):
+                    arguments = json.loads(arguments)
             calls.append({"function": {"name": call.name, "arguments": arguments}})
         return {"tool_calls": calls}
 

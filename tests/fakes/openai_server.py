@@ -101,21 +101,35 @@ class FakeOpenAIServer(FakeServer):
             allowed = " or ".join(f"'{k}'" for k in self.response_formats)
             problem = {"type": "literal_error", "loc": ("body", "response_format", "type"), "msg": f"Input should be {allowed}", "input": kind}
             return _error(exchange, 500, str([problem]), "internal_server_error", None)
-        reply = self.next_reply()
+        reply = self.next_reply(body)
         pause(reply.delay)
+        self.inject(reply, exchange)
         if reply.status != 200:
-            return _error(exchange, reply.status, reply.error or "scripted failure", "server_error", None)
+            return _error(exchange, reply.status, reply.error or "scripted failure", "server_error", None, reply.headers)
         self._ids += 1
         completion_id = f"chatcmpl-fake{self._ids}"
         if not body.get("stream"):
+            if reply.fault == "invalid_json":
+                return exchange.body(200, b'{"id": "chatcmpl-x", "choices": [{"index": 0, "mess', "application/json")
+            if reply.fault == "empty":
+                return exchange.json(200, {**_completion(completion_id, model, reply), "choices": []})
             return exchange.json(200, _completion(completion_id, model, reply))
         exchange.start_stream("text/event-stream; charset=utf-8")
         if reply.raw is not None:
             exchange.send(reply.raw)
             return exchange.end_stream()
         include_usage = bool((body.get("stream_options") or {}).get("include_usage"))
-        for i, chunk in enumerate(_chunks(completion_id, model, reply, include_usage)):
+        chunks = _chunks(completion_id, model, reply, include_usage)
+        if reply.fault == "invalid_json":
+            exchange.send('data: {"id": "chatcmpl-x", "choices": [{"delta": {"content": "Hel\n\n')
+            exchange.send("data: [DONE]\n\n")
+            return exchange.end_stream()
+        if reply.fault == "empty":
+            chunks = [{**c, "choices": []} for c in chunks[:1]]
+        for i, chunk in enumerate(chunks):
             exchange.send(f"data: {json.dumps(chunk)}\n\n")
+            if reply.fault == "cut" and i == 2:
+                exchange.hang_up()
             if i == 1:
                 pause(reply.stall)
                 if reply.stream_error:
@@ -128,8 +142,10 @@ class FakeOpenAIServer(FakeServer):
         exchange.end_stream()
 
 
-def _error(exchange: Exchange, status: int, message: str, kind: str, code: str | None) -> None:
-    exchange.json(status, {"error": {"message": message, "type": kind, "param": None, "code": code}})
+def _error(
+    exchange: Exchange, status: int, message: str, kind: str, code: str | None, headers: dict[str, str] | None = None
+) -> None:
+    exchange.json(status, {"error": {"message": message, "type": kind, "param": None, "code": code}}, headers)
 
 
 def _call_id(call: Call, i: int) -> str:

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
+
+Fault = Literal["reset", "close", "hang", "cut", "invalid_json", "empty"]
+"""Faults a reply can inject instead of a normal answer:
+- ``reset``: the connection is reset (TCP RST) before any answer;
+- ``close``: the connection is closed before any answer;
+- ``hang``: the request is read and never answered;
+- ``cut``: the stream sends its first pieces, then the connection is closed mid-answer;
+- ``invalid_json``: HTTP 200 with a body (or stream line) that is not JSON;
+- ``empty``: a well-formed answer with nothing in it (OpenAI: no choices; Ollama: no text, no call).
+"""
 
 
 @dataclass
@@ -41,3 +51,7 @@ class Reply:
     """An error event sent after the first piece (OpenAI's SSE ``{"error": ...}``)."""
     raw: str | None = None
     """A recorded response body, sent verbatim instead of rendering this reply."""
+    fault: Fault | None = None
+    """A fault injected instead of (or, for ``cut``, in the middle of) this reply."""
+    headers: dict[str, str] = field(default_factory=dict)
+    """Extra response headers (``Retry-After`` on a 429, say)."""

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import json
+import socket
+import struct
 import sys
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self
@@ -27,10 +30,16 @@ class Recorded:
     headers: dict[str, str]
     body: Any
     """The parsed JSON body (None when there was none)."""
+    at: float = 0.0
+    """When it arrived (``time.monotonic()``)."""
 
 
 class ClientGone(Exception):
     """The client closed the connection while the server was still sending."""
+
+
+class HungUp(Exception):
+    """The server hung up on purpose (an injected fault)."""
 
 
 class Exchange:
@@ -39,13 +48,34 @@ class Exchange:
     def __init__(self, handler: BaseHTTPRequestHandler) -> None:
         self.handler = handler
 
-    def json(self, status: int, payload: Any) -> None:
-        body = json.dumps(payload).encode()
+    def json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+        self.body(status, json.dumps(payload).encode(), "application/json; charset=utf-8", headers)
+
+    def body(self, status: int, body: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
         self.handler.send_response(status)
-        self.handler.send_header("Content-Type", "application/json; charset=utf-8")
+        self.handler.send_header("Content-Type", content_type)
         self.handler.send_header("Content-Length", str(len(body)))
+        for name, value in (headers or {}).items():
+            self.handler.send_header(name, value)
         self.handler.end_headers()
         self.handler.wfile.write(body)
+
+    def reset(self) -> None:
+        """Reset the connection (TCP RST): the client sees ECONNRESET, not an orderly close."""
+        sock = self.handler.connection
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        self.hang_up()
+
+    def hang_up(self) -> None:
+        """Close the connection now, mid-request or mid-stream (no terminating chunk)."""
+        self.handler.close_connection = True
+        with contextlib.suppress(OSError):
+            self.handler.wfile.flush()
+        with contextlib.suppress(OSError):
+            self.handler.connection.shutdown(socket.SHUT_RDWR)
+        with contextlib.suppress(OSError):
+            self.handler.connection.close()
+        raise HungUp()
 
     def text(self, status: int, text: str) -> None:
         body = text.encode()
@@ -81,6 +111,9 @@ class FakeServer:
     """Base for the fakes: a queue of replies, the requests received, and a server thread."""
 
     def __init__(self) -> None:
+        self.responder: Callable[[Any], Reply | str] | None = None
+        """Answers a request body when the queue is empty (replies that depend on the task)."""
+        self.stopping = threading.Event()
         self.replies: deque[Reply] = deque()
         self.requests: list[Recorded] = []
         self.aborted = 0
@@ -94,10 +127,28 @@ class FakeServer:
     def enqueue(self, *replies: Reply | str) -> None:
         self.replies.extend(r if isinstance(r, Reply) else Reply(text=r) for r in replies)
 
-    def next_reply(self) -> Reply:
+    def next_reply(self, body: Any = None) -> Reply:
+        if not self.replies and self.responder is not None:
+            reply = self.responder(body)
+            return reply if isinstance(reply, Reply) else Reply(text=reply)
         if not self.replies:
             raise AssertionError(f"{type(self).__name__} has no reply left for request #{len(self.requests)}")
         return self.replies.popleft()
+
+    def hang(self) -> None:
+        """Never answer (until the server stops): a server that accepted the request and stalled."""
+        self.stopping.wait()
+
+    def inject(self, reply: Reply, exchange: Exchange) -> bool:
+        """Inject the faults every protocol shares; True when the request was thereby answered (or not)."""
+        if reply.fault == "reset":
+            exchange.reset()
+        if reply.fault == "close":
+            exchange.hang_up()
+        if reply.fault == "hang":
+            self.hang()
+            exchange.hang_up()
+        return False
 
     def posted(self, path_suffix: str) -> list[Any]:
         """The JSON bodies of the requests sent to paths ending in ``path_suffix``."""
@@ -135,12 +186,14 @@ class FakeServer:
                 raw = self.rfile.read(length) if length else b""
                 body = json.loads(raw) if raw else None
                 fake.requests.append(
-                    Recorded(method, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                    Recorded(method, self.path, {k.lower(): v for k, v in self.headers.items()}, body, time.monotonic())
                 )
                 try:
                     fake.handle(method, self.path.split("?")[0], body, Exchange(self))
                 except ClientGone:
                     fake.aborted += 1
+                    self.close_connection = True
+                except HungUp:
                     self.close_connection = True
                 except Exception as exc:  # a script mistake: answer 500 and keep it for the test to see
                     fake.failures.append(exc)
@@ -156,6 +209,7 @@ class FakeServer:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()
         if self._httpd is not None:
             self._httpd.shutdown()
             self._httpd.server_close()

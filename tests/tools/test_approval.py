@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from ponder.agents.spec import Approver
 from ponder.config import PonderConfig
-from ponder.tools.approval import ApprovalPolicy, describe_call, refusal_hint
+from ponder.tools.approval import ApprovalPolicy, Approver, describe_call, refusal_hint
 from ponder.tools.base import Tool, tool
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -19,6 +20,8 @@ def test_is_opt_in_and_needs_approval() -> None:
 def test_runs_in_the_working_directory_and_reports_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "a.txt").write_text("x")
+    if os.geteuid() == 0:  # sandboxed commands of a root Ponder run as nobody
+        tmp_path.chmod(0o755)
     shell = shell_tools(ToolSettings())[0]
     assert shell.invoke({"command": "ls"}) == "a.txt"
     out = shell.invoke({"command": "echo oops >&2; exit 3"})

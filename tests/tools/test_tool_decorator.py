@@ -107,3 +107,4 @@ def test_bad_arguments_become_a_message_for_the_model() -> None:
     text = info.value.observation
     assert "'c' is not a parameter of add" in text and "'b' is required" in text
     assert "Expected add(a: integer, b: integer)" in text
+

@@ -7,6 +7,7 @@ download is ever needed).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,11 +23,15 @@ from ponder.agents.loop import LoopConfig, RunLoop
 from ponder.agents.output import OutputType
 from ponder.agents.protocol import Protocol, choose_protocol, system_message
 from ponder.agents.result import RunResult
-from ponder.agents.spec import AgentSpec, Approver
+from ponder.agents.spec import AgentSpec
+from ponder.agents.tracing import trace_run
 from ponder.backends.base import Backend
 from ponder.errors import ConfigError
+from ponder.tools.approval import Approver
 from ponder.tools.base import Tool, as_tool
 from ponder.tools.context import RunContext
+
+log = logging.getLogger(__name__)
 
 
 class Agent:
@@ -124,6 +129,8 @@ class Agent:
         )
         self.last_result: RunResult | None = None
         self._last_loop: RunLoop | None = None
+        self.observers: list[Callable[[ev.Event], None]] = []
+        """Called with every event of every run (run records, traces); a failing observer is logged, never fatal."""
 
     # -- one-off tasks ---------------------------------------------------------------------------
     def run(self, task: str, *, deps: Any = None) -> RunResult:
@@ -139,6 +146,7 @@ class Agent:
         yield from self._track(loop.events(task))
 
     async def arun(self, task: str, *, deps: Any = None) -> RunResult:
+        """``run`` for async code: the loop runs in a worker thread while the event loop waits."""
         result: RunResult | None = None
         async for event in self.astream(task, deps=deps):
             if isinstance(event, ev.RunFinished):
@@ -164,7 +172,8 @@ class Agent:
         """A run started by a tool of ``parent``'s run: same deps, never raises (a failure is in the result)."""
         loop = RunLoop(self._config(RunContext.start(deps=parent.deps, spec=self.spec, task=task, parent=parent)))
         result: RunResult | None = None
-        for event in loop.events(task):
+        # Traced like any run: under the outer run's tool span, when tracing is on.
+        for event in trace_run(loop.events(task), self, name=self.spec.name):
             if isinstance(event, ev.RunFinished):
                 result = event.result
         assert result is not None, "a run always ends with RunFinished"
@@ -176,6 +185,7 @@ class Agent:
         return self._collect(self.chat_stream(message, deps=deps))
 
     def chat_stream(self, message: str, *, deps: Any = None) -> Iterator[ev.Event]:
+        """``chat``'s events as they happen; the turn is kept in the history even if the stream stops early."""
         loop = self._last_loop = RunLoop(self._config(RunContext.start(deps=deps, spec=self.spec, task=message)))
         try:
             yield from self._track(loop.events(message, self.memory.get()))
@@ -185,6 +195,7 @@ class Agent:
                 self.memory.put(msg)
 
     def reset(self) -> None:
+        """Forget the session's history (the tools, model and spec stay)."""
         self.memory.reset()
 
     @property
@@ -197,7 +208,8 @@ class Agent:
         self.protocol = choose_protocol(backend.capabilities, None)
 
     # -- internals ---------------------------------------------------------------------------------
-    def _config(self, context: RunContext[Any]) -> LoopConfig:
+    def _config(self, context: RunContext[Any] | None = None) -> LoopConfig:
+        """The loop's settings for one run; ``context`` defaults to a fresh one for this agent's spec."""
         tools = list(self.tools.values())
         system = system_message(self.system_prompt, tools, self.protocol, self.prompts_dir)
         if self.output_type is not None:  # typed answers: the model is told the answer's schema
@@ -214,13 +226,18 @@ class Agent:
             seed=self.seed,
             observation_chars=self.observation_chars,
             output=self.output_type,
-            context=context,
+            context=context if context is not None else RunContext.start(spec=self.spec),
         )
 
     def _track(self, events: Iterator[ev.Event]) -> Iterator[ev.Event]:
-        for event in events:
+        for event in trace_run(events, self, name=self.spec.name):  # OpenTelemetry spans, when tracing is on
             if isinstance(event, ev.RunFinished):
                 self.last_result = event.result
+            for observe in self.observers:
+                try:
+                    observe(event)
+                except Exception as exc:  # a record or trace that cannot be written must not end the run
+                    log.warning("an observer of the run failed (%s: %s); the run goes on", type(exc).__name__, exc)
             yield event
 
     def _collect(self, events: Iterator[ev.Event]) -> RunResult:

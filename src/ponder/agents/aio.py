@@ -1,8 +1,13 @@
-"""Run a blocking event iterator in a worker thread and consume it as an async stream."""
+"""Run a blocking event iterator in a worker thread and consume it as an async stream.
+
+The worker runs in a copy of the caller's context, so what the caller set in context variables
+(its current OpenTelemetry span, LlamaIndex's active span) holds in the worker too.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TypeVar
@@ -24,7 +29,8 @@ async def iterate_in_thread(make: Callable[[], Iterator[T]]) -> AsyncIterator[T]
         finally:
             loop.call_soon_threadsafe(queue.put_nowait, _DONE)
 
-    threading.Thread(target=pump, name="ponder-run", daemon=True).start()
+    context = contextvars.copy_context()
+    threading.Thread(target=context.run, args=(pump,), name="ponder-run", daemon=True).start()
     while True:
         item = await queue.get()
         if item is _DONE:

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ponder.agents.result import RunResult, StopReason
+from ponder.errors import MistakeKind
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class ToolResult(Event):
     name: str
     output: str
     ok: bool
-    error_kind: str | None
+    error_kind: MistakeKind | None
     seconds: float
     inner: RunResult | None = None
     """The run of an agent used as a tool (its trajectory, usage and stop reason)."""
@@ -73,7 +74,7 @@ class ModelMistakeEvent(Event):
     """The model wrote something unusable; the observation tells it how to fix that."""
 
     step: int
-    kind: str
+    kind: MistakeKind
     observation: str
 
 

@@ -8,10 +8,11 @@ attempt to answer from what the model has, and the result says why it stopped.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import time
-from collections.abc import Generator, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,32 +23,37 @@ from ponder import prompts
 from ponder.agents import events as ev
 from ponder.agents.actions import (
     ActionCall,
-    complete_action_end,
+    CallWatch,
     extract_actions,
     final_answer,
     mentioned_tool,
     parse_json,
     runaway_end,
 )
+from ponder.agents.hand_work import as_expression, computing_tool, hand_arithmetic
 from ponder.agents.limits import Limits
 from ponder.agents.output import OutputCheck, OutputType
+from ponder.agents.plain_text import plain_answer
 from ponder.agents.protocol import (
     Protocol,
-    assistant_message,
+    history_message,
     observation_message,
     stringify,
     truncate,
 )
 from ponder.agents.result import RunResult, StepRecord, StopReason, ToolCallRecord
-from ponder.agents.spec import Approver
 from ponder.agents.tool_runner import run_tool
-from ponder.backends.base import Backend, ModelReply, ModelRequest
-from ponder.errors import PonderError
+from ponder.backends.base import Backend, Deadline, ModelReply, ModelRequest
+from ponder.errors import InternalError, MistakeKind, PonderError
+from ponder.tools.approval import Approver
 from ponder.tools.base import Tool
 from ponder.tools.context import RunContext
 from ponder.usage import Usage
 
-_STOPS_TEXT = ("</tool_call>", "\nObservation:", "\nObservation from")
+_STOPS_TEXT = ("\nObservation:", "\nObservation from", "<tool_response>")
+"""Where a model starts making up a tool's result. A call's closing tag is no stop: several calls
+may follow one another in one reply; ``complete_action_end`` ends the reply at the first text
+after them that is not a call."""
 
 
 @dataclass
@@ -62,10 +68,12 @@ class LoopConfig:
     temperature: float = 0.0
     seed: int | None = None
     observation_chars: int = 4000
+    cancel: Callable[[], bool] | None = None
+    """Asked between steps and as text streams in; True ends the run as ``StopReason.CANCELLED``."""
     output: OutputType | None = None
     """Typed answers: the answer must validate against this type (``RunResult.output``)."""
     context: RunContext[Any] | None = None
-    """The run's context, for tools that take a ``RunContext`` parameter."""
+    """The run's context, for tools that take a ``RunContext`` parameter (None: a fresh one per run)."""
 
 
 @dataclass
@@ -103,13 +111,18 @@ class RunLoop:
         self.c = config
         self.error: PonderError | None = None
         self.new_messages: list[ChatMessage] = []
+        self.context: RunContext[Any] | None = config.context
 
     # -- the run ---------------------------------------------------------------------------
-    def events(self, task: str, history: Sequence[ChatMessage] = ()) -> Iterator[ev.Event]:
+    def events(self, task: str, history: Sequence[ChatMessage] = (), *, continuing: bool = False) -> Iterator[ev.Event]:
+        """``continuing``: ``history`` already holds ``task`` and the run's work so far (a paused
+        run resumed); the model is asked for the next step with no new user message."""
         c = self.c
-        user = ChatMessage(role=MessageRole.USER, content=task)
         st = _State(task=task, started=time.perf_counter(), messages=[c.system, *history])
-        st.add(user)
+        context = c.context if c.context is not None else RunContext.start(task=task)
+        self.context = context if context.task else dataclasses.replace(context, task=task)
+        if not continuing:
+            st.add(ChatMessage(role=MessageRole.USER, content=task))
         self.new_messages = st.new_messages
         yield ev.RunStarted(task=task, model=c.backend.name, protocol=c.protocol.value, tools=tuple(c.tools))
         stop: StopReason | None = None
@@ -124,10 +137,16 @@ class RunLoop:
                 if self._out_of_time(st):
                     stop = StopReason.TIMEOUT
                     break
+                if self._cancelled():
+                    stop = StopReason.CANCELLED
+                    break
                 step += 1
                 yield ev.StepStarted(step=step)
                 answer_only, st.answer_next = st.answer_next, False
                 reply, text = yield from self._ask(st, step, with_tools=not answer_only)
+                if self._cancelled():
+                    stop = StopReason.CANCELLED
+                    break
                 if st.timed_out:
                     st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
                     stop = StopReason.TIMEOUT
@@ -135,13 +154,16 @@ class RunLoop:
                 calls, native_ids, problem, thought = self._read_actions(reply, text)
                 if problem is not None and self._is_typed_answer(text):
                     problem = None  # typed answers: JSON that validates is the answer, not a broken call
-                mistake = "parse"
+                mistake = MistakeKind.PARSE
                 if not calls and problem is None:
                     described = self._described_call(st, text)
+                    by_hand = self._by_hand(st, text) if described is None else None
                     if described is not None:
-                        mistake, problem = "not_called", described
+                        mistake, problem = MistakeKind.NOT_CALLED, described
+                    elif by_hand is not None:
+                        mistake, problem = MistakeKind.BY_HAND, by_hand
                     else:
-                        answer = final_answer(text)
+                        answer = self._answer_text(text)
                         if answer:
                             st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
                             # Typed answers: an invalid answer is asked for once more, then ends the run.
@@ -149,10 +171,10 @@ class RunLoop:
                                 continue
                             stop = StopReason.ANSWER if st.output is None or st.output.ok else StopReason.INVALID_OUTPUT
                             break
-                        mistake, problem = "empty", "your reply was empty"
+                        mistake, problem = MistakeKind.EMPTY, "your reply was empty"
                 if thought:
                     yield ev.Thought(step=step, text=thought)
-                st.add(assistant_message(reply, text, native_ids))
+                st.add(history_message(reply, text, native_ids))
                 if problem is not None:
                     yield from self._mistake(st, step, mistake, problem)
                     continue
@@ -165,20 +187,22 @@ class RunLoop:
                 # A small model that repeats a call has what it needs but does not know to stop:
                 # answered with a tool result, it mostly repeats the call again; asked as the
                 # user, with the tools off, it answers.
-                st.answer_next = all(r.error_kind == "repeated" for r in st.trajectory[ran:])
+                st.answer_next = all(r.error_kind is MistakeKind.REPEATED for r in st.trajectory[ran:])
                 if st.answer_next and stop is None:
                     st.add(ChatMessage(role=MessageRole.USER, content=prompts.render("answer_now", c.prompts_dir)))
                 if stop is StopReason.LOOP:
                     break
             # A loop in an answer-only step was the last attempt already: it is not asked twice.
-            if stop not in (StopReason.ANSWER, StopReason.INVALID_OUTPUT) and not (stop is StopReason.LOOP and answer_only):
+            stopped = (StopReason.ANSWER, StopReason.INVALID_OUTPUT, StopReason.CANCELLED)
+            if stop not in stopped and not (stop is StopReason.LOOP and answer_only):
                 answer = yield from self._last_attempt(st, step + 1, stop or StopReason.MAX_STEPS)
                 if answer and c.output is not None:  # typed answers: the last attempt's is checked, not re-asked
                     st.output = c.output.check(answer)
-        except PonderError as exc:
-            self.error = exc
+        except Exception as exc:  # a bug in Ponder is an InternalError: only PonderErrors leave the loop
+            error = exc if isinstance(exc, PonderError) else InternalError.from_exception(exc, doing="running the agent loop")
+            self.error = error
             stop = StopReason.ERROR
-            yield ev.ErrorEvent(message=exc.message, fix=exc.fix)
+            yield ev.ErrorEvent(message=error.message, fix=error.fix)
         if answer:
             yield ev.Answer(text=answer)
         result = RunResult(
@@ -208,15 +232,18 @@ class RunLoop:
         call_tools = list(c.tools.values()) if (with_tools and c.protocol is Protocol.TEXT) else []
         names = list(c.tools) if with_tools else []
         deadline = self._deadline(st)
+        watch = CallWatch(names)  # re-reads the growing reply at a cost linear in its length
 
         def stop_when(text: str) -> int | None:
+            if self._cancelled():
+                return len(text)
             if deadline is not None and time.perf_counter() > deadline:
                 st.timed_out = True
                 return len(text)
             runaway = runaway_end(text)
             if runaway is not None:
                 return runaway
-            return complete_action_end(text, names) if with_tools else None
+            return watch(text) if with_tools else None
 
         request = ModelRequest(
             messages=list(st.messages),
@@ -227,6 +254,7 @@ class RunLoop:
             temperature=c.temperature,
             seed=c.seed,
             stop_when=stop_when,
+            deadline=self._request_deadline(st, deadline),
             answer_schema=c.output.wire_schema if c.output is not None else None,  # typed answers
             answer_only=not with_tools,
         )
@@ -291,7 +319,7 @@ class RunLoop:
             return False
         st.output_reasked = True
         obs = prompts.render("invalid_output", self.c.prompts_dir, problem=st.output.problem)
-        yield ev.ModelMistakeEvent(step=step, kind="invalid_output", observation=obs)
+        yield ev.ModelMistakeEvent(step=step, kind=MistakeKind.INVALID_OUTPUT, observation=obs)
         st.add(ChatMessage(role=MessageRole.USER, content=obs))
         st.answer_next = True
         return True
@@ -305,19 +333,36 @@ class RunLoop:
             st.nudged = True
         return name
 
-    def _mistake(self, st: _State, step: int, kind: str, detail: str) -> Generator[ev.Event, None, None]:
+    def _by_hand(self, st: _State, text: str) -> str | None:
+        """``tool\x00expression`` when an answer works arithmetic out by hand before any tool ran and a
+        tool that computes is there (asked once per run), else None."""
+        if st.nudged or st.trajectory or st.final_attempt:
+            return None
+        tool = computing_tool(self.c.tools)
+        worked = hand_arithmetic(plain_answer(text)) if tool is not None else None
+        if tool is None or worked is None:
+            return None
+        st.nudged = True
+        return "\x00".join((*tool, worked[:160]))
+
+    def _mistake(self, st: _State, step: int, kind: MistakeKind, detail: str) -> Generator[ev.Event, None, None]:
         """An unusable reply becomes an observation that says how to fix it.
 
-        ``detail`` is the problem (``parse``, ``empty``) or the tool's name (``not_called``).
+        ``detail`` is the problem (``parse``, ``empty``), the tool's name (``not_called``) or the
+        tool and the worked expression (``by_hand``).
         """
-        if kind == "not_called":
+        if kind is MistakeKind.NOT_CALLED:
             obs = prompts.render("not_called", self.c.prompts_dir, name=detail)
+        elif kind is MistakeKind.BY_HAND:
+            name, parameter, worked = detail.split("\x00")
+            call = json.dumps({"name": name, "arguments": {parameter: as_expression(worked)}}, ensure_ascii=False)
+            obs = prompts.render("by_hand", self.c.prompts_dir, name=name, expression=worked, call=call)
         else:
-            template = "empty_reply" if kind == "empty" else "parse_error"
+            template = "empty_reply" if kind is MistakeKind.EMPTY else "parse_error"
             obs = prompts.render(template, self.c.prompts_dir, problem=detail)
         yield ev.ModelMistakeEvent(step=step, kind=kind, observation=obs)
-        if kind != "not_called":  # no call was attempted: nothing for the trajectory
-            st.trajectory.append(ToolCallRecord(step=step, name="", arguments={}, output=obs, ok=False, error_kind="parse"))
+        if kind not in (MistakeKind.NOT_CALLED, MistakeKind.BY_HAND):  # no call was attempted: nothing for the trajectory
+            st.trajectory.append(ToolCallRecord(step=step, name="", arguments={}, output=obs, ok=False, error_kind=MistakeKind.PARSE))
         st.add(ChatMessage(role=MessageRole.USER, content=obs))
 
     # -- one tool call ------------------------------------------------------------------------
@@ -342,30 +387,30 @@ class RunLoop:
         st.add(observation_message(output, name=call.name, call_id=call_id, capabilities=c.backend.capabilities, protocol=c.protocol))
         return looping
 
-    def _execute(self, st: _State, call: ActionCall) -> tuple[str, bool, str | None, float, bool, ActionCall]:
+    def _execute(self, st: _State, call: ActionCall) -> tuple[str, bool, MistakeKind | None, float, bool, ActionCall]:
         """Run one call; returns (observation, ok, error kind, seconds, looping, the call as run)."""
         c = self.c
         tool = c.tools.get(call.name) or self._closest_tool(call.name)
         if tool is None:
             available = ", ".join(c.tools) or "(none)"
-            return prompts.render("unknown_tool", c.prompts_dir, name=call.name, available=available), False, "unknown_tool", 0.0, False, call
+            return prompts.render("unknown_tool", c.prompts_dir, name=call.name, available=available), False, MistakeKind.UNKNOWN_TOOL, 0.0, False, call
         try:
             arguments = tool.validate(call.arguments)
         except PonderError:
             raise
         except Exception as exc:  # ToolArgumentsError: the model's to fix
             problem = getattr(exc, "observation", str(exc))
-            return prompts.render("bad_arguments", c.prompts_dir, problem=problem, name=tool.name), False, "bad_arguments", 0.0, False, call
+            return prompts.render("bad_arguments", c.prompts_dir, problem=problem, name=tool.name), False, MistakeKind.BAD_ARGUMENTS, 0.0, False, call
         used = ActionCall(name=tool.name, arguments=arguments, raw=call.raw)
         key = f"{tool.name}:{json.dumps(arguments, sort_keys=True, default=str)}"
         if key in st.seen_calls:
             st.repeats += 1
             looping = st.repeats > c.limits.max_repeats
-            return prompts.render("repeated_call", c.prompts_dir, name=tool.name), False, "repeated", 0.0, looping, used
+            return prompts.render("repeated_call", c.prompts_dir, name=tool.name), False, MistakeKind.REPEATED, 0.0, looping, used
         st.seen_calls[key] = len(st.trajectory)
         if tool.needs_approval and not (c.approve and c.approve(tool, arguments)):
-            return f"The user did not approve running {tool.name}. Do not retry it; answer without it.", False, "refused", 0.0, False, used
-        outcome = run_tool(tool, arguments, tool.timeout or c.limits.tool_timeout, c.context)
+            return f"The user did not approve running {tool.name}. Do not retry it; answer without it.", False, MistakeKind.REFUSED, 0.0, False, used
+        outcome = run_tool(tool, arguments, tool.timeout or c.limits.tool_timeout, c.prompts_dir, self.context)
         st.inner = outcome.inner  # an agent used as a tool: its run, for _act
         output = stringify(outcome.output)
         if tool.name != call.name:
@@ -396,7 +441,13 @@ class RunLoop:
         st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
         found = extract_actions(text, self.c.tools)
         answers = (found.is_answer or self._is_typed_answer(text)) and text.strip()
-        return final_answer(text) if answers else None
+        return self._answer_text(text) if answers else None
+
+    def _answer_text(self, text: str) -> str:
+        """The answer a reply gives: LaTeX math rewritten as plain text, except in a typed answer
+        (its JSON is validated as the model wrote it)."""
+        answer = final_answer(text)
+        return (answer if self.c.output is not None else plain_answer(answer)).strip()
 
     def _is_typed_answer(self, text: str) -> bool:
         """Typed answers: ``text`` validates against the output type. Such a reply is the answer even
@@ -410,6 +461,18 @@ class RunLoop:
         if st.final_attempt:
             return time.perf_counter() + max(10.0, timeout * 0.25)  # the last attempt gets its own short budget
         return st.started + timeout
+
+    def _request_deadline(self, st: _State, at: float | None) -> Deadline | None:
+        """The deadline handed to the backend, named as the user set it."""
+        timeout = self.c.limits.run_timeout
+        if at is None or timeout is None:
+            return None
+        if st.final_attempt:
+            return Deadline(at=at, limit=f"the time allowed for the final answer ({at - time.perf_counter():.0f}s)")
+        return Deadline(at=at, limit=f"the run's time limit of {timeout:g}s (--timeout)")
+
+    def _cancelled(self) -> bool:
+        return self.c.cancel is not None and self.c.cancel()
 
     def _out_of_time(self, st: _State) -> bool:
         deadline = self._deadline(st)

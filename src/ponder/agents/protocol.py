@@ -36,20 +36,12 @@ def choose_protocol(capabilities: Capabilities, override: Protocol | str | None 
 def system_message(system_prompt: str, tools: Sequence[Tool], protocol: Protocol, prompts_dir: Path | None) -> ChatMessage:
     content = system_prompt
     if protocol is Protocol.TEXT and tools:
-        listing = "\n".join(describe_tool(t) for t in tools)
+        listing = "\n".join(f"- {t.describe()}" for t in tools)
         content = f"{system_prompt}\n\n{prompts.render('text_protocol', prompts_dir, tools=listing)}"
     return ChatMessage(role=MessageRole.SYSTEM, content=content)
 
 
-def describe_tool(tool: Tool) -> str:
-    """One compact line per tool: small models read fewer tokens and copy no example arguments."""
-    props: dict[str, Any] = tool.parameters.get("properties", {})
-    docs = "; ".join(f"{p}: {spec['description']}" for p, spec in props.items() if spec.get("description"))
-    line = f"- {tool.signature()}: {tool.description}"
-    return f"{line} ({docs})" if docs else line
-
-
-def assistant_message(reply: ModelReply, text: str, native_ids: Sequence[str]) -> ChatMessage:
+def history_message(reply: ModelReply, text: str, native_ids: Sequence[str]) -> ChatMessage:
     """The assistant turn as it goes back into the history.
 
     Native calls keep the backend's own message (ids and all); calls read from text keep the

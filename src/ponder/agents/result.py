@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from ponder.errors import MistakeKind
 from ponder.usage import Usage
 
 
@@ -31,8 +32,7 @@ class ToolCallRecord(BaseModel):
     arguments: dict[str, Any]
     output: str
     ok: bool
-    error_kind: str | None = None
-    """parse | unknown_tool | bad_arguments | tool_error | timeout | repeated | refused | agent_stopped"""
+    error_kind: MistakeKind | None = None
     seconds: float = 0.0
     inner: RunResult | None = None
     """The run of an agent used as a tool: its trajectory nests here, its usage counts in the outer run's."""

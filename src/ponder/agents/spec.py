@@ -21,8 +21,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ponder.agents.limits import Limits
 from ponder.backends.local.tool_listing import ToolListing
-from ponder.config import McpServerConfig, PonderConfig, load_config
+from ponder.config import McpServerConfig, PonderConfig, ToolkitConfig, load_config
 from ponder.errors import ConfigError, InputError
+from ponder.tools.approval import Approver
 
 if TYPE_CHECKING:
     from ponder.agents.agent import Agent
@@ -31,8 +32,6 @@ if TYPE_CHECKING:
     from ponder.tools.selection import ToolSelection
     from ponder.tools.settings import ToolSettings
 
-Approver = Callable[["Tool", dict[str, Any]], bool]
-"""Answers whether a tool that needs approval may run with these arguments."""
 
 _RESOLVED_TOOLS: dict[tuple[Any, ...], list[Tool]] = {}
 _TOOLS_LOCK = threading.Lock()
@@ -72,6 +71,9 @@ class AgentSpec(BaseModel):
     local: LocalOptions = Field(default_factory=LocalOptions)
     mcp: dict[str, McpServerConfig] = Field(
         default_factory=dict, description="MCP servers whose tools may be selected"
+    )
+    toolkits: dict[str, ToolkitConfig] = Field(
+        default_factory=dict, description="LlamaHub tool specs and LangChain tools built with arguments"
     )
     temperature: float = Field(0.0, ge=0)
     seed: int | None = None
@@ -115,6 +117,7 @@ class AgentSpec(BaseModel):
             ) from None
 
     def to_json(self) -> str:
+        """The spec as JSON (fields left at their defaults are omitted); ``from_json`` reads it back."""
         return self.model_dump_json(exclude_defaults=True)
 
     # -- changing --------------------------------------------------------------------------------
@@ -169,11 +172,13 @@ class AgentSpec(BaseModel):
         return resolve_backend(model, **self.backend_options(model))
 
     def backend_options(self, model: str | None = None) -> dict[str, Any]:
+        """The options the backend factory of ``model`` (default: this spec's) gets from this spec."""
         if (model or self.model or "").startswith("local:"):
             return self.local.model_dump()
         return {}
 
     def tool_settings(self, cwd: Path | None = None) -> ToolSettings:
+        """The limits and permissions the built-in tools get: file roots, timeouts capped by ``limits.tool_timeout``."""
         from ponder.tools.settings import ToolSettings
 
         return ToolSettings.configured(
@@ -192,7 +197,7 @@ class AgentSpec(BaseModel):
         key = (
             None if self.tools is None else tuple(self.tools),
             self.tool_settings(),
-            json.dumps(self.model_dump(mode="json")["mcp"], sort_keys=True),
+            json.dumps([self.model_dump(mode="json")[k] for k in ("mcp", "toolkits")], sort_keys=True),
         )
         with _TOOLS_LOCK:
             found = _RESOLVED_TOOLS.get(key)
@@ -216,7 +221,7 @@ class AgentSpec(BaseModel):
         selection = (
             ToolSelection()
             if plain == []
-            else resolve_tools(plain, settings=self.tool_settings(), mcp_servers=self.mcp)
+            else resolve_tools(plain, settings=self.tool_settings(), mcp_servers=self.mcp, toolkits=self.toolkits)
         )
         for ref in refs:
             selection.tools.extend(import_tools(ref))
@@ -227,6 +232,7 @@ class AgentSpec(BaseModel):
         return selection
 
     def approver(self) -> Approver:
+        """The approval policy this spec declares (``approve_all``, ``allow_tools_without_approval``)."""
         from ponder.tools.approval import ApprovalPolicy
 
         return ApprovalPolicy.build(yes=self.approve_all, allowed=self.allow_tools_without_approval)
@@ -237,7 +243,7 @@ def load_agent(name: str | None = None, *, cwd: Path | None = None) -> AgentSpec
     return AgentSpec.from_config(load_config(cwd), name)
 
 
-NAMED_PREFIXES = frozenset({"mcp", "llamahub", "langchain", "agent"})
+NAMED_PREFIXES = frozenset({"mcp", "toolkit", "llamahub", "langchain", "agent"})
 """``prefix:...`` tool names the registry resolves itself (everything else with a colon is an import)."""
 
 
@@ -261,7 +267,7 @@ def _validated(
 def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) and key != "mcp":
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) and key not in ("mcp", "toolkits", "output_type"):
             out[key] = _deep_merge(out[key], value)
         else:
             out[key] = value

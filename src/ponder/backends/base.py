@@ -7,8 +7,9 @@ native tool calls and the text protocol. Backends know nothing of the loop, the 
 
 from __future__ import annotations
 
+import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -51,6 +52,29 @@ class ModelReply:
     """The assistant message exactly as the backend wants it back in the history (native calls)."""
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """When a request must be over, on ``time.perf_counter()``'s clock, and what limit that is.
+
+    The loop sets one from the run's time limit (``Limits.run_timeout``); backends cut their
+    HTTP timeouts, retries and waits to ``remaining()`` and name ``limit`` when it passes.
+    """
+
+    at: float
+    limit: str = "the run's time limit"
+    """How messages name it, e.g. "the run's time limit of 30s (--timeout)"."""
+
+    @classmethod
+    def after(cls, seconds: float, limit: str = "") -> Deadline:
+        return cls(at=time.perf_counter() + seconds, limit=limit or f"a time limit of {seconds:g}s")
+
+    def remaining(self) -> float:
+        return self.at - time.perf_counter()
+
+    def expired(self) -> bool:
+        return self.remaining() <= 0
+
+
 @dataclass
 class ModelRequest:
     messages: Sequence[ChatMessage]
@@ -65,6 +89,8 @@ class ModelRequest:
     seed: int | None = None
     stop_when: Callable[[str], int | None] | None = None
     """Called with the text so far; an offset means 'stop here' (a complete action, or out of time)."""
+    deadline: Deadline | None = None
+    """When the answer must be complete: HTTP timeouts and retries never reach past it."""
     answer_schema: Mapping[str, Any] | None = None
     """The JSON Schema the answer (a reply that calls no tool) must match, for typed answers.
     A backend constrains the answer to it where it can (a grammar on ``local:``, ``response_format``
@@ -119,47 +145,62 @@ class TextGuard:
     """Applies a request's stop sequences and ``stop_when`` to streamed text, for any backend.
 
     ``feed`` returns the part of a delta to show and whether generation should stop; ``text``
-    is the reply cut at the stop point.
+    is the reply cut at the stop point. A server that ignores ``max_tokens`` cannot flood the
+    run: the text is cut at ``MAX_CHARS_PER_TOKEN`` characters for every token asked for.
+    Secrets (``ponder.redact``) never leave: what is shown and ``text`` are redacted, and a tail
+    that may still grow into a secret is held back until it cannot.
     """
 
+    MAX_CHARS_PER_TOKEN = 32
+
     def __init__(self, request: ModelRequest) -> None:
-        self.text = ""
+        from ponder.redact import Redactor
+
+        self._raw = ""
+        self._redactor = Redactor.from_env()
+        self._redacted = ("", "")
+        self._max_chars = request.max_tokens * self.MAX_CHARS_PER_TOKEN if request.max_tokens else None
         self._stops = [s for s in request.stop if s]
         self._longest = max((len(s) for s in self._stops), default=0)
+        self._prefixes = {s[:i] for s in self._stops for i in range(1, len(s))}
         self._stop_when = request.stop_when
         self._shown = 0
         self.stopped = False
 
+    @property
+    def text(self) -> str:
+        """The reply so far (cut at the stop point), secrets redacted."""
+        if self._redacted[0] != self._raw:
+            self._redacted = (self._raw, self._redactor.redact(self._raw))
+        return self._redacted[1]
+
     def feed(self, delta: str) -> tuple[str, bool]:
-        before = len(self.text)
-        self.text += delta
+        before = len(self._raw)
+        self._raw += delta
+        raw = self._raw
         cut: int | None = None
         if self._stops:
             window = max(0, before - self._longest)
-            hits = [i for i in (self.text.find(s, window) for s in self._stops) if i >= 0]
+            hits = [i for i in (raw.find(s, window) for s in self._stops) if i >= 0]
             if hits:
                 cut = min(hits)
         if self._stop_when is not None:
-            end = self._stop_when(self.text if cut is None else self.text[:cut])
+            end = self._stop_when(raw if cut is None else raw[:cut])
             if end is not None:
                 cut = end if cut is None else min(cut, end)
+        if self._max_chars is not None and len(raw) > self._max_chars:
+            cut = self._max_chars if cut is None else min(cut, self._max_chars)
         if cut is None:
-            # Hold back a tail that may be the start of a stop sequence split across chunks.
-            shown_to = len(self.text) - self._partial_stop_tail()
-            shown = self.text[self._shown : max(self._shown, shown_to)]
-            self._shown = max(self._shown, shown_to)
-            return shown, False
-        self.text = self.text[:cut]
+            # Hold back a tail that may be the start of a stop sequence split across chunks, or of a secret.
+            held = max(self._partial_stop_tail(), self._redactor.held_tail(raw))
+            return self._release(len(raw) - held), False
+        self._raw = raw[:cut]
         self.stopped = True
-        shown = self.text[self._shown :] if cut > self._shown else ""
-        self._shown = max(self._shown, cut)
-        return shown, True
+        return self._release(cut), True
 
     def flush(self) -> str:
         """The held-back tail, once the stream has ended without a stop."""
-        rest = self.text[self._shown :]
-        self._shown = len(self.text)
-        return rest
+        return self._release(len(self._raw))
 
     def rest(self) -> Iterator[str]:
         """``yield from guard.rest()`` before the final reply: emits the held-back tail, if any."""
@@ -167,30 +208,16 @@ class TextGuard:
         if tail:
             yield tail
 
+    def _release(self, upto: int) -> str:
+        if upto <= self._shown:
+            return ""
+        piece, before = self._raw[self._shown : upto], self._raw[max(0, self._shown - 64) : self._shown]
+        self._shown = upto
+        return self._redactor.redact_piece(piece, before)
+
     def _partial_stop_tail(self) -> int:
-        for size in range(min(self._longest - 1, len(self.text)), 0, -1):
-            tail = self.text[-size:]
-            if any(stop.startswith(tail) for stop in self._stops):
+        """Length of the longest tail of the text that begins a stop sequence (called on every delta)."""
+        for size in range(min(self._longest - 1, len(self._raw)), 0, -1):
+            if self._raw[-size:] in self._prefixes:
                 return size
         return 0
-
-
-def guard_stream(deltas: Iterable[str], request: ModelRequest) -> Iterator[str]:
-    """Yield deltas until a stop sequence or ``stop_when`` says stop (the iterable is then closed)."""
-    guard = TextGuard(request)
-    iterator = iter(deltas)
-    try:
-        for delta in iterator:
-            shown, done = guard.feed(delta)
-            if shown:
-                yield shown
-            if done:
-                break
-        else:
-            rest = guard.flush()
-            if rest:
-                yield rest
-    finally:
-        close = getattr(iterator, "close", None)
-        if close is not None:
-            close()

@@ -2,25 +2,21 @@
 
 Kept apart from ``base`` because only HTTP backends need them: reading tool-call arguments the
 way the loop expects, building the assistant message that goes back into the history, estimating
-usage when the server does not report it, and translating a client's exceptions into
-``BackendError``s without hiding Ponder's own bugs.
+usage when the server does not report it. Their faults and retries are ``ponder.backends.retry``'s.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from ponder.backends.base import NativeToolCall, Usage, estimate_tokens
-from ponder.errors import BackendError
 
 if TYPE_CHECKING:
     from llama_index.core.base.llms.types import ChatMessage
 
     from ponder.tools.base import Tool
-
-T = TypeVar("T")
 
 
 def parse_arguments(raw: str | dict[str, Any] | None) -> dict[str, Any] | str:
@@ -68,25 +64,3 @@ def estimate_usage(
         for c in calls
     )
     return Usage(prompt_tokens=prompt, completion_tokens=completion)
-
-
-def translate_errors(
-    items: Iterator[T], translate: Callable[[Exception], BackendError | None]
-) -> Iterator[T]:
-    """Yield from a client's stream, turning its exceptions into ``BackendError``s.
-
-    Only ``next()`` is guarded: an exception raised by the consumer (the loop's ``stop_when``,
-    say) is a bug in Ponder and must surface as itself. ``translate`` returns None for
-    exceptions it does not know, which are re-raised unchanged.
-    """
-    while True:
-        try:
-            item = next(items)
-        except StopIteration:
-            return
-        except Exception as exc:
-            error = translate(exc)
-            if error is None:
-                raise
-            raise error from exc
-        yield item

@@ -8,6 +8,7 @@ very same script in benchmarks.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -26,7 +27,7 @@ from llama_index.core.base.llms.types import (
 )
 from llama_index.core.llms import CustomLLM
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
-from pydantic import PrivateAttr
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 
 from ponder.backends.base import (
     Backend,
@@ -38,6 +39,7 @@ from ponder.backends.base import (
     Usage,
     estimate_tokens,
 )
+from ponder.backends.native import assistant_message
 from ponder.errors import BackendUnavailable, InputError
 
 
@@ -160,10 +162,15 @@ class ScriptedBackend(Backend):
             native_tool_calls=native_tool_calls, streaming_with_tools=True, context_window=context_window
         )
         self.requests: list[ModelRequest] = []
+        self.source: str | None = None
+        """The digest of the responder's module, for a ``scripted:<module>:<factory>`` model."""
 
     @property
     def llm(self) -> ScriptedLLM:
         return self._llm
+
+    def identity(self) -> dict[str, Any]:
+        return {"source": self.source} if self.source else {}
 
     def enqueue(self, *replies: Reply) -> None:
         self._llm.enqueue(*replies)
@@ -189,6 +196,8 @@ class ScriptedBackend(Backend):
             text=text,
             tool_calls=calls,
             usage=Usage(prompt_tokens=prompt, completion_tokens=estimate_tokens(text)),
+            # as the OpenAI and Ollama backends do: the assistant turn keeps its calls (a session records them)
+            message=assistant_message(text, calls, [c.arguments for c in calls]) if calls else None,
         )
 
 
@@ -197,11 +206,29 @@ def echo_responder(messages: Sequence[ChatMessage]) -> Reply:
     return f"You said: {last_user.content if last_user else ''}"
 
 
+class _ScriptCall(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    arguments: dict[str, Any] | str = Field(default_factory=dict)
+
+
+class _ScriptItem(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str = ""
+    tool_calls: list[_ScriptCall] = Field(default_factory=list)
+    delay: float = Field(0.0, ge=0, le=3600)
+    fail: str | None = None
+
+
 def load_script(path: Path) -> list[Reply]:
     """A script file: a JSON or YAML list whose items are strings or {text, tool_calls, delay, fail}."""
+    fix = "write a JSON or YAML list of replies: strings or {text, tool_calls: [{name, arguments}], delay, fail}"
     if not path.is_file():
         raise InputError(f"scripted backend: no script file at {path}", fix="pass scripted:<path to a .json or .yaml list>")
-    raw = path.read_text(encoding="utf-8")
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"scripted backend: cannot read {path}: {exc}", fix=fix) from None
     try:
         if path.suffix in (".yaml", ".yml"):
             import yaml
@@ -209,26 +236,73 @@ def load_script(path: Path) -> list[Reply]:
             data = yaml.safe_load(raw)
         else:
             data = json.loads(raw)
-    except Exception as exc:
-        raise InputError(f"scripted backend: cannot parse {path}: {exc}") from exc
+    except Exception as exc:  # yaml.YAMLError, json.JSONDecodeError, RecursionError on deep nesting
+        detail = " ".join(str(exc).split())[:200]
+        raise InputError(f"scripted backend: cannot parse {path}: {detail}", fix=fix) from None
     if not isinstance(data, list):
-        raise InputError(f"scripted backend: {path} must hold a list of replies")
+        raise InputError(f"scripted backend: {path} must hold a list of replies", fix=fix)
     replies: list[Reply] = []
-    for item in data:
+    for number, item in enumerate(data, start=1):
         if isinstance(item, str):
             replies.append(item)
-        elif isinstance(item, dict):
-            calls = [(c["name"], c.get("arguments", {})) for c in item.get("tool_calls", [])]
-            replies.append(
-                Scripted(text=item.get("text", ""), tool_calls=calls, delay=item.get("delay", 0.0), fail=item.get("fail"))
-            )
-        else:
-            raise InputError(f"scripted backend: {path}: each reply must be a string or a mapping")
+            continue
+        try:
+            parsed = _ScriptItem.model_validate(item)
+        except ValidationError as exc:
+            err = exc.errors()[0]
+            where = ".".join(str(p) for p in err["loc"]) or "reply"
+            raise InputError(f"scripted backend: {path}: reply #{number}: {where}: {err['msg']}", fix=fix) from None
+        calls = [(c.name, c.arguments) for c in parsed.tool_calls]
+        replies.append(Scripted(text=parsed.text, tool_calls=calls, delay=parsed.delay, fail=parsed.fail))
     return replies
 
 
 def create(model: str, **_: Any) -> ScriptedBackend:
-    """``scripted:echo`` echoes the last user message; ``scripted:<file>`` replays a script file."""
+    """``scripted:echo`` echoes the last user message; ``scripted:<file>`` replays a script file;
+    ``scripted:<module>:<factory>[?name=value&...]`` answers with ``factory(**params)``, a responder."""
     if model == "echo":
         return ScriptedBackend(responder=echo_responder, model="echo")
+    if _RESPONDER_REF.match(model) and not Path(model).expanduser().exists():
+        backend = ScriptedBackend(responder=import_responder(model), model=model)
+        backend.source = _source_digest(model.partition(":")[0])
+        return backend
     return ScriptedBackend(load_script(Path(model).expanduser()), model=model)
+
+
+_RESPONDER_REF = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*(\?.*)?$")
+
+
+def import_responder(ref: str) -> Responder:
+    """``package.module:factory?delay=0.2`` -> ``factory(delay=0.2)`` (values read as JSON, else text)."""
+    import importlib
+    from urllib.parse import parse_qsl
+
+    target, _, query = ref.partition("?")
+    module_name, _, attr = target.partition(":")
+    try:
+        factory = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise InputError(f"scripted backend: cannot import {target}: {exc}", fix="name an importable module:function") from exc
+    params: dict[str, Any] = {}
+    for name, raw in parse_qsl(query, keep_blank_values=True):
+        try:
+            params[name] = json.loads(raw)
+        except ValueError:
+            params[name] = raw
+    try:
+        responder: Responder = factory(**params)
+    except TypeError as exc:
+        raise InputError(f"scripted backend: {target}({query}) failed: {exc}", fix="pass the parameters the factory takes") from exc
+    return responder
+
+
+def _source_digest(module_name: str) -> str:
+    """The digest of a responder module's file: cache keys change when its replies may."""
+    import hashlib
+    import importlib.util
+
+    spec = importlib.util.find_spec(module_name)
+    origin = spec.origin if spec is not None else None
+    if not origin or not Path(origin).is_file():
+        return module_name
+    return hashlib.sha256(Path(origin).read_bytes()).hexdigest()[:16]

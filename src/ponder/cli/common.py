@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ponder.agents.agent import Agent
     from ponder.agents.spec import AgentSpec
     from ponder.config import PonderConfig
+    from ponder.runs import Source
 
 
 def add_agent_arguments(parser: argparse.ArgumentParser) -> None:
@@ -63,6 +64,25 @@ def build_agent(
     if spec.model and spec.model.startswith("local:"):
         prepare_local_model(spec.model.partition(":")[2])
     return spec.build()
+
+
+def record_runs(agent: Agent, *, source: Source, config: PonderConfig | None = None) -> None:
+    """Give ``agent`` a recorder: each of its runs leaves a record under ``.ponder/runs/`` (``[runs]``)."""
+    from pathlib import Path
+
+    from ponder.config import load_config
+    from ponder.runs import DEFAULT_RUNS_DIR, Retention, RunRecorder
+
+    runs = (config if config is not None else load_config()).runs
+    if not runs.record:
+        return
+    recorder = RunRecorder(
+        Path(runs.dir) if runs.dir else DEFAULT_RUNS_DIR,
+        source=source,
+        spec_fingerprint=agent.spec.fingerprint,
+        retention=Retention(keep=runs.keep, max_age_days=runs.max_age_days),
+    )
+    agent.observers.append(recorder)
 
 
 def prepare_local_model(name: str) -> None:

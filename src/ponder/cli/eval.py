@@ -1,8 +1,7 @@
 """``ponder eval``: run a suite, report it, gate CI on it; ``ponder eval compare A B``.
 
-Exit codes (main.EXIT_CODES): 10 some runs errored, 11 score below --min-score,
-12 significant regression against --baseline. When several apply, errors win (a run with
-errors measured less than it should, so its score says little either way), then 11, then 12.
+Exit codes: ``Verdict.exit_code`` (``ponder.evals.gate``) picks among ``ponder.errors.ExitCode``
+(13 when ``--require-live`` finds runs replayed from the cache).
 """
 
 from __future__ import annotations
@@ -20,11 +19,10 @@ if TYPE_CHECKING:
 
     from ponder.backends.base import Backend
     from ponder.evals.compare import Comparison
+    from ponder.evals.executors.base import Executor
     from ponder.evals.gate import Verdict
     from ponder.evals.report import Report
     from ponder.evals.suite import Suite
-
-EXIT_ERRORS, EXIT_BELOW_MIN, EXIT_REGRESSION = 10, 11, 12
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -43,6 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     run.add_argument("--temperature", type=float, help="override the suite's temperature")
     run.add_argument("--seed", type=int, help="override the suite's base seed (repeat r uses seed + r)")
     run.add_argument("--list", action="store_true", help="list the selected cases and exit")
+    from ponder.cli.executor_args import add_executor_arguments
+
+    add_executor_arguments(parser)
     store = parser.add_argument_group("results and cache")
     store.add_argument("-o", "--out", type=Path, help="JSONL log written as runs finish (default: .ponder/evals/<suite>.jsonl)")
     store.add_argument("--resume", action="store_true", help="continue the run in --out: skip finished runs, redo errored ones")
@@ -53,6 +54,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--json", metavar="PATH", help="write the full report as JSON ('-' for stdout)")
     out.add_argument("--junit", metavar="PATH", help="write JUnit XML ('-' for stdout)")
     out.add_argument("--markdown", metavar="PATH", help="write a Markdown summary ('-' for stdout; appends to $GITHUB_STEP_SUMMARY)")
+    out.add_argument("--html", metavar="PATH", help="write a self-contained HTML report: cases, trajectories, plots (opens offline)")
     out.add_argument("--no-progress", action="store_true", help="no progress bar or per-run lines")
     out.add_argument("-q", "--quiet", action="store_true", help="no summary table")
     gate = parser.add_argument_group("CI gating")
@@ -60,6 +62,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     gate.add_argument("--baseline", type=Path, help="an earlier --json report (or .jsonl log) to compare against")
     gate.add_argument("--max-regression", type=_fraction, help="allowed score drop against --baseline before exit 12 (default 0); with compare, gate on it too")
     gate.add_argument("--alpha", type=float, default=0.05, help="significance level of the paired test (default 0.05)")
+    gate.add_argument("--require-live", action="store_true", help="exit 13 if any run took replies from the cache (the gate must measure the live model)")
     parser.add_argument("--schema", action="store_true", help="print the JSON Schema of suite files and exit")
 
 
@@ -113,13 +116,16 @@ def _run(args: argparse.Namespace) -> int:
     from ponder.evals.cache import DEFAULT_CACHE_DIR
 
     out = args.out or Path(".ponder") / "evals" / f"{re.sub(r'[^A-Za-z0-9_.-]+', '_', suite.name)}.jsonl"
+    concurrency = args.concurrency or default_concurrency(backend)
+    executor = _executor(args, concurrency, console)
     progress = EvalProgress(console, enabled=not args.no_progress)
     try:
         report = evaluate(
             suite,
             model=backend,
             repeat=args.repeat,
-            concurrency=args.concurrency or default_concurrency(backend),
+            concurrency=concurrency,
+            executor=executor,
             cache_dir=None if args.no_cache else (args.cache_dir or DEFAULT_CACHE_DIR),
             replay_runs=not args.responses_only,
             out=out,
@@ -134,9 +140,10 @@ def _run(args: argparse.Namespace) -> int:
         raise
     finally:
         progress.close()
-    comparison = _baseline(report, args)
+    baseline = _load_baseline(args)
+    comparison = _compare_with(baseline, report, args)
     verdict = _verdict(report, comparison, args)
-    _write_reports(report, comparison, verdict, args)
+    _write_reports(report, comparison, verdict, args, baseline=baseline)
     if not args.quiet:
         target = console if stdout_taken else _console(stderr=False)
         render_report(target, report, verdict=verdict)
@@ -145,17 +152,17 @@ def _run(args: argparse.Namespace) -> int:
 
             render_comparison(target, comparison)
         console.print(f"[dim]log: {out}[/]")
-    return exit_code(verdict)
+    return int(verdict.exit_code)
 
 
-def exit_code(verdict: Verdict) -> int:
-    if verdict.errors:
-        return EXIT_ERRORS
-    if verdict.below_min:
-        return EXIT_BELOW_MIN
-    if verdict.regression:
-        return EXIT_REGRESSION
-    return 0
+def _executor(args: argparse.Namespace, concurrency: int, console: Console) -> Executor | None:
+    from ponder.cli.executor_args import describe_plan, executor_from_args
+
+    executor = executor_from_args(args, concurrency=concurrency)
+    plan = describe_plan(executor)
+    if plan and not args.no_progress:
+        console.print(f"[dim]{plan}[/]", highlight=False)
+    return executor
 
 
 def _overrides(suite: Suite, args: argparse.Namespace) -> Suite:
@@ -195,26 +202,41 @@ def _console(*, stderr: bool) -> Console:
 
 def _consoles(args: argparse.Namespace) -> tuple[Console, bool]:
     """Progress and notes go to stderr; the table too when a report is written to stdout."""
-    stdout_taken = "-" in (args.json, args.junit, args.markdown)
+    stdout_taken = "-" in (args.json, args.junit, args.markdown, args.html)
     return _console(stderr=True), stdout_taken
 
 
-def _baseline(report: Report, args: argparse.Namespace) -> Comparison | None:
+def _load_baseline(args: argparse.Namespace) -> Report | None:
     if args.baseline is None:
         return None
-    from ponder.evals.compare import compare
     from ponder.evals.report import load_report
 
-    return compare(load_report(args.baseline), report, alpha=args.alpha)
+    return load_report(args.baseline)
+
+
+def _compare_with(baseline: Report | None, report: Report, args: argparse.Namespace) -> Comparison | None:
+    if baseline is None:
+        return None
+    from ponder.evals.compare import compare
+
+    return compare(baseline, report, alpha=args.alpha)
 
 
 def _verdict(report: Report, comparison: Comparison | None, args: argparse.Namespace) -> Verdict:
     from ponder.evals.gate import judge_run
 
-    return judge_run(report, min_score=args.min_score, comparison=comparison, max_regression=args.max_regression or 0.0)
+    return judge_run(
+        report,
+        min_score=args.min_score,
+        comparison=comparison,
+        max_regression=args.max_regression or 0.0,
+        require_live=args.require_live,
+    )
 
 
-def _write_reports(report: Report, comparison: Comparison | None, verdict: Verdict, args: argparse.Namespace) -> None:
+def _write_reports(
+    report: Report, comparison: Comparison | None, verdict: Verdict, args: argparse.Namespace, *, baseline: Report | None = None
+) -> None:
     if args.json:
         _emit(args.json, report.model_dump_json(indent=2))
     if args.junit:
@@ -226,16 +248,26 @@ def _write_reports(report: Report, comparison: Comparison | None, verdict: Verdi
 
         text = to_markdown(report, comparison=comparison, verdict=verdict)
         _emit(args.markdown, text, append=args.markdown == os.environ.get("GITHUB_STEP_SUMMARY"))
+    if args.html:
+        from ponder.evals.html_report import to_html
+
+        _emit(args.html, to_html(report, baseline=baseline, comparison=comparison, verdict=verdict))
 
 
 def _emit(target: str, text: str, *, append: bool = False) -> None:
+    """A report to stdout, or to a file written whole (atomically) or appended under its lock."""
+    from ponder.files import atomic_write, locked_append
+
+    text = text if text.endswith("\n") else text + "\n"
     if target == "-":
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.write(text)
         return
     path = Path(target)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a" if append else "w", encoding="utf-8") as f:
-        f.write(text if text.endswith("\n") else text + "\n")
+    if append:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        locked_append(path, text)
+    else:
+        atomic_write(path, text)
 
 
 # -- comparing two runs ----------------------------------------------------------------------
@@ -247,7 +279,12 @@ def _compare(args: argparse.Namespace) -> int:
 
     if len(args.target) != 3:
         raise InputError("compare takes two results files", fix="ponder eval compare baseline.json current.json")
-    comparison = compare(load_report(Path(args.target[1])), load_report(Path(args.target[2])), alpha=args.alpha)
+    first, second = load_report(Path(args.target[1])), load_report(Path(args.target[2]))
+    comparison = compare(first, second, alpha=args.alpha)
+    if args.html:
+        from ponder.evals.html_report import to_html
+
+        _emit(args.html, to_html(second, baseline=first, comparison=comparison))
     if args.json:
         _emit(args.json, comparison.model_dump_json(indent=2))
     if args.markdown:
@@ -256,6 +293,8 @@ def _compare(args: argparse.Namespace) -> int:
         text = "\n".join(compare_markdown(comparison)) + "\n"
         _emit(args.markdown, text, append=args.markdown == os.environ.get("GITHUB_STEP_SUMMARY"))
     if not args.quiet:
-        render_comparison(_console(stderr="-" in (args.json, args.markdown)), comparison)
+        render_comparison(_console(stderr="-" in (args.json, args.markdown, args.html)), comparison)
     gated = args.max_regression is not None and comparison.regressed(args.max_regression)
-    return EXIT_REGRESSION if gated else 0
+    from ponder.errors import ExitCode
+
+    return int(ExitCode.EVAL_REGRESSION if gated else ExitCode.OK)

@@ -23,16 +23,26 @@ class EvalProgress:
         self.enabled = enabled
         self.live = enabled and console.is_terminal
         self.counts = {s: 0 for s in _MARKS}
+        self.actors: int | None = None
+        """Live Ray actors (None with the local executor)."""
         self._progress: Any = None
         self._task: Any = None
 
     def __call__(self, event: RunnerEvent) -> None:
-        from ponder.evals.runner import JobFinished, RunPlanned
+        from ponder.evals.runner import JobFinished, JobRetried, RunPlanned, WorkersChanged
 
         if not self.enabled:
             return
         if isinstance(event, RunPlanned):
             self._start(event.to_run, event.already_done)
+        elif isinstance(event, WorkersChanged):
+            self.actors = event.live
+            if self.live and self._progress is not None:
+                self._progress.update(self._task, description=self._describe())
+            else:
+                self.console.print(f"[dim]{event.live} Ray actor{'s' if event.live != 1 else ''} live[/]", highlight=False)
+        elif isinstance(event, JobRetried):
+            self.console.print(f"[yellow]↻[/] {event.key} [dim]re-running on another actor: {event.reason[:120]}[/]", highlight=False, soft_wrap=True)
         elif isinstance(event, JobFinished):
             r = event.record
             self.counts[r.status] += 1
@@ -57,7 +67,8 @@ class EvalProgress:
 
     def _describe(self) -> str:
         c = self.counts
-        return f"[green]{c['pass']} pass[/] [red]{c['fail']} fail[/] [bold red]{c['error']} error[/]"
+        text = f"[green]{c['pass']} pass[/] [red]{c['fail']} fail[/] [bold red]{c['error']} error[/]"
+        return text if self.actors is None else f"{text} [dim]· {self.actors} actor{'s' if self.actors != 1 else ''}[/]"
 
     def close(self) -> None:
         if self._progress is not None:
@@ -114,6 +125,9 @@ def render_report(console: Console, report: Report, *, verdict: Verdict | None =
     console.print(line, highlight=False)
     if repeats > 1:
         console.print(f"pass@{repeats} {_pct(o.pass_at_k[repeats])} · pass^{repeats} {_pct(o.pass_hat_k[repeats])}", highlight=False)
+    if report.manifest.get("cache", "off") != "off" or report.cache.touched:
+        style = "yellow" if report.cache.replayed and report.cache.replayed == report.cache.total else "dim"
+        console.print(f"[{style}]{report.cache.describe()}[/]", highlight=False)
     for message in verdict.messages if verdict else []:
         console.print(f"[bold red]✗ {message}[/]", highlight=False)
 

@@ -137,7 +137,7 @@ def _index(base: KnowledgeBase, rebuild: bool, err: Console) -> IndexReport:
 
 def _summarise(err: Console, report: IndexReport) -> None:
     if report.rebuilt and report.rebuilt != "--rebuild":
-        err.print(f"[yellow]note:[/] rebuilt the index of '{report.name}': {report.rebuilt}")
+        err.print(f"[yellow]note:[/] rebuilt the index of '{report.name}': {report.rebuilt}", soft_wrap=True)
     _warn(err, report)
     parts = [f"{len(report.added)} new", f"{len(report.changed)} changed", f"{len(report.removed)} removed", f"{report.unchanged} unchanged"]
     state = "up to date" if report.up_to_date and not report.rebuilt else "indexed"

@@ -8,13 +8,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from ponder.cli.common import add_agent_arguments, build_agent
+from ponder.cli.common import add_agent_arguments, build_agent, record_runs
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("task", nargs="?", help="the task, in words (or '-' to read it from stdin)")
     parser.add_argument("-f", "--file", type=Path, help="a YAML task file: a list of tasks (strings or {id, task})")
     parser.add_argument("-o", "--out", type=Path, help="JSONL results for -f (default: <file>.results.jsonl)")
+    parser.add_argument("--resume", action="store_true", help="with -f: continue the results file (finished tasks are skipped)")
+    parser.add_argument("--force", action="store_true", help="with -f: replace a results file that already holds results")
     parser.add_argument("--steps", action="store_true", help="show thoughts and tool calls as they happen")
     parser.add_argument("--json", action="store_true", help="print the whole RunResult as JSON")
     parser.add_argument(
@@ -23,17 +25,25 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="the answer must be JSON of this type (a JSON Schema file, or a pydantic model etc. to import); prints it",
     )
     add_agent_arguments(parser)
+    from ponder.cli.executor_args import add_executor_arguments
+
+    add_executor_arguments(parser)
 
 
 def handle(args: argparse.Namespace) -> int:
     from ponder.errors import InputError
 
     if args.file:
-        return _batch(args)
+        from ponder.cli.batch import run_batch
+
+        return run_batch(args)
+    if args.executor == "ray":
+        raise InputError("--executor ray runs a batch of tasks", fix="pass the tasks with -f tasks.yaml")
     task = sys.stdin.read() if args.task == "-" else args.task
     if not task or not task.strip():
         raise InputError("no task given", fix='pass the task in quotes, e.g. ponder run "What is 17*23?", or -f tasks.yaml')
     agent = build_agent(args, quiet=args.json, output_type=output_schema(args.output_schema))
+    record_runs(agent, source="run")
     result = _run_one(agent, task.strip(), show_steps=args.steps)
     if agent.output_type is not None:
         return _print_typed(agent, result, as_result=args.json)
@@ -95,66 +105,26 @@ def _run_one(agent: Any, task: str, *, show_steps: bool) -> Any:
         printer = StepPrinter(Console(stderr=True), stream_text=True)
     result = None
     error: ev.ErrorEvent | None = None
-    for event in agent.stream(task):
+    try:
+        for event in agent.stream(task):
+            if printer:
+                printer(event)
+            if isinstance(event, ev.ErrorEvent):
+                error = event
+            if isinstance(event, ev.RunFinished):
+                result = event.result
+    finally:
         if printer:
-            printer(event)
-        if isinstance(event, ev.ErrorEvent):
-            error = event
-        if isinstance(event, ev.RunFinished):
-            result = event.result
+            printer.close()
     if error is not None:
-        from ponder.errors import BackendError
+        from ponder.errors import BackendError, PonderError
 
-        raise BackendError(error.message, fix=error.fix)
+        raised = getattr(getattr(agent, "_last_loop", None), "error", None)  # the run's own error: its exit code
+        raise raised if isinstance(raised, PonderError) else BackendError(error.message, fix=error.fix)
     return result
 
 
 def load_tasks(path: Path) -> list[dict[str, str]]:
-    import yaml
+    from ponder.cli.batch import load_tasks as load
 
-    from ponder.errors import InputError
-
-    if not path.is_file():
-        raise InputError(f"no task file at {path}", fix="check the path given to -f")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}" if mark else str(path)
-        raise InputError(f"{where}: invalid YAML: {getattr(exc, 'problem', exc)}", fix="fix the YAML at that line") from exc
-    if isinstance(data, dict):
-        data = data.get("tasks")
-    if not isinstance(data, list) or not data:
-        raise InputError(f"{path}: expected a list of tasks (or a 'tasks:' list)", fix="write one task per list item")
-    tasks = []
-    for i, item in enumerate(data, start=1):
-        if isinstance(item, str):
-            tasks.append({"id": str(i), "task": item})
-        elif isinstance(item, dict) and isinstance(item.get("task") or item.get("input"), str):
-            tasks.append({"id": str(item.get("id", i)), "task": item.get("task") or item["input"]})
-        else:
-            raise InputError(f"{path}: task #{i} needs a 'task' string", fix="write it as '- task: ...' or a plain string")
-    return tasks
-
-
-def _batch(args: argparse.Namespace) -> int:
-    tasks = load_tasks(args.file)
-    out = args.out or args.file.with_suffix(".results.jsonl")
-    agent = build_agent(args, output_type=output_schema(args.output_schema))
-    failures = 0
-    with out.open("w", encoding="utf-8") as sink:
-        for item in tasks:
-            from ponder.errors import BackendError
-
-            try:
-                result = _run_one(agent, item["task"], show_steps=args.steps)
-                record = {"id": item["id"], **result.model_dump(mode="json")}
-            except BackendError as exc:
-                record = {"id": item["id"], "task": item["task"], "answer": None, "stop_reason": "error", "error": str(exc)}
-            failures += record.get("answer") is None
-            sink.write(json.dumps(record, ensure_ascii=False) + "\n")
-            sink.flush()
-            status = "ok" if record.get("answer") is not None else record.get("stop_reason")
-            print(f"{item['id']}: {status}", file=sys.stderr)
-    print(f"wrote {len(tasks)} results to {out}", file=sys.stderr)
-    return 0 if failures == 0 else 1
+    return load(path)

@@ -21,13 +21,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def handle(args: argparse.Namespace) -> int:
     from ponder.agents.spec import AgentSpec
     from ponder.config import load_config
-    from ponder.tools.registry import load_registry
+    from ponder.errors import PonderError
+    from ponder.tools.references import is_reference
+    from ponder.tools.registry import add_reference, load_registry
     from ponder.tools.selection import enabled_names
 
     config = load_config()
     spec = AgentSpec.from_config(config)
-    registry = load_registry(settings=spec.tool_settings(), mcp_servers=None if args.no_mcp else spec.mcp)
+    registry = load_registry(
+        settings=spec.tool_settings(), mcp_servers=None if args.no_mcp else spec.mcp, toolkits=spec.toolkits
+    )
     wanted = args.tools.split(",") if args.tools else spec.tools
+    for name in wanted or []:
+        if is_reference(name.strip()):
+            try:
+                add_reference(registry, name.strip())
+            except PonderError as exc:
+                registry.warnings.append(f"{exc.message}; fix: {exc.fix}")
     enabled = enabled_names(wanted, registry)
     rows = [
         {
@@ -56,7 +66,9 @@ def handle(args: argparse.Namespace) -> int:
 
 
 def _is_unknown(name: str, tools: Mapping[str, object]) -> bool:
-    return bool(name) and name != "default" and not name.startswith("mcp:") and name not in tools
+    from ponder.tools.selection import SOURCE_PREFIXES
+
+    return bool(name) and name != "default" and not name.startswith(SOURCE_PREFIXES) and name not in tools
 
 
 def _print_table(rows: list[dict[str, object]]) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from ponder.evals.cache import DEFAULT_CACHE_DIR, CacheStore
 from ponder.evals.manifest import build_manifest
-from ponder.evals.records import ResultsLog
+from ponder.evals.records import CaseRecord, ResultsLog, read_log
 from ponder.evals.report import Report, build_report
 from ponder.evals.runner import EvalRunner, RunnerEvent, RunOptions
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 
     from ponder.backends.base import Backend
     from ponder.backends.selection import ModelChoice
+    from ponder.evals.executors.base import Executor
     from ponder.evals.suite import Suite
 
 
@@ -65,30 +66,48 @@ def evaluate(
     judge_model: str | Backend | None = None,
     on_event: Callable[[RunnerEvent], None] | None = None,
     argv: list[str] | None = None,
+    executor: Executor | None = None,
 ) -> Report:
-    """Run ``suite`` and return its report. ``cache_dir=None`` disables the cache; ``out`` keeps a JSONL log."""
+    """Run ``suite`` and return its report. ``cache_dir=None`` disables the cache; ``out`` keeps a JSONL log.
+
+    ``executor`` runs the cases (default: threads here, ``concurrency`` at once; a ``RayExecutor``
+    runs them on Ray actors); the records, cache and report are written here either way."""
     backend = resolve_model(suite, model)
     store = CacheStore.in_dir(cache_dir) if cache_dir is not None else None
     repeats = repeat or suite.repeat
     judge_name = judge_model if isinstance(judge_model, str | None) else judge_model.name
     mode = "off" if store is None else ("runs+responses" if replay_runs else "responses")
-    manifest = build_manifest(suite, backend, repeat=repeats, cache=mode, judge=judge_name or suite.judge_model, argv=argv)
     log = ResultsLog(out) if out is not None else None
     options = RunOptions(
         repeat=repeats,
         concurrency=concurrency or default_concurrency(backend),
+        executor=executor,
         cache=store,
         replay_runs=replay_runs,
         judge_model=judge_model,
     )
     started = time.perf_counter()
+    runner = EvalRunner(suite, backend, options=options, log=log, on_event=on_event)
     try:
+        if runner.needs_workers(_finished_in(out) if resume else None):
+            runner.start()  # a Ray cluster is joined now, so that the manifest can say how large it is
+        manifest = build_manifest(
+            suite, backend, repeat=repeats, cache=mode, judge=judge_name or suite.judge_model, argv=argv,
+            executor=runner.executor.describe(),
+        )  # fmt: skip
         done = log.start(manifest, resume=resume) if log is not None else {}
-        runner = EvalRunner(suite, backend, options=options, log=log, on_event=on_event)
         records = runner.run(done)
     finally:
+        runner.close()
         if log is not None:
             log.close()
         if store is not None:
             store.close()
     return build_report(manifest, records, wall_seconds=time.perf_counter() - started)
+
+
+def _finished_in(out: Path | None) -> dict[str, CaseRecord]:
+    """The records of an earlier run that ``--resume`` will keep (read again, and checked, by the log)."""
+    if out is None or not out.is_file():
+        return {}
+    return read_log(out).records

@@ -3,7 +3,9 @@
 The data comes from the ``bfcl-eval`` package (installed without its heavy dependencies;
 only its JSON files are read, none of its modules imported). Each BFCL function becomes a
 Ponder ``Tool`` whose call is recorded and answered with a neutral "ok"; ``grade`` then
-applies BFCL's own AST matching (``ponder.evals.bfcl_ast``) to what was recorded.
+applies BFCL's own AST matching (``ponder.evals.bfcl_ast``) to what was recorded. As eval
+suites (``ponder eval bfcl:...``): ``ponder.evals.bfcl_suite``; multi-turn conversations:
+``ponder.evals.bfcl_multi_turn``.
 
 Names: BFCL functions are named like ``math.factorial``; OpenAI-style APIs accept only
 ``^[a-zA-Z0-9_-]{1,64}$``, so tools are named ``math_factorial`` and calls are recorded
@@ -17,34 +19,36 @@ import json
 import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from ponder.errors import InputError, MissingDependency
 from ponder.evals import bfcl_ast
-from ponder.evals.grading import GradeContext, Grader, GradeResult, register_grader
 
 if TYPE_CHECKING:
     from ponder.agents.result import RunResult
-    from ponder.evals.suite import Case, Suite
     from ponder.tools.base import Tool
 
 INSTALL = "pip install --no-deps bfcl-eval==2026.3.23"
 
-# Single-turn AST categories, graded as BFCL grades them (Java/JavaScript need other type
-# converters; multi-turn, irrelevance and agentic categories need other checkers).
+# Single-turn categories, graded as BFCL grades them: the AST categories by BFCL's matcher,
+# ``irrelevance`` by "no call at all". Java/JavaScript need other type converters; the
+# multi-turn categories live in ``ponder.evals.bfcl_multi_turn``.
 CATEGORIES = (
     "simple_python",
     "multiple",
     "parallel",
     "parallel_multiple",
+    "irrelevance",
     "live_simple",
     "live_multiple",
     "live_parallel",
     "live_parallel_multiple",
 )
-KINDS = ("ok", "no_call", "wrong_function", "wrong_arguments", "wrong_count")
+IRRELEVANCE = "irrelevance"
+"""Questions no offered function fits: right when the agent makes no call (BFCL has no answers for them)."""
+KINDS = ("ok", "no_call", "wrong_tool", "wrong_arguments", "missing_call", "extra_call")
 
 # What BFCL appends to every Python function description before a model sees it
 # (``_func_doc_language_specific_pre_processing`` in bfcl_eval/utils.py).
@@ -71,6 +75,10 @@ class BfclCase:
     def parallel(self) -> bool:
         return "parallel" in self.category
 
+    @property
+    def irrelevance(self) -> bool:
+        return self.category == IRRELEVANCE
+
 
 @dataclass(frozen=True)
 class BfclCall:
@@ -78,6 +86,8 @@ class BfclCall:
 
     name: str
     arguments: dict[str, Any]
+    step: int = field(default=0, compare=False)
+    """The agent's step (model call) that asked for it; parallel categories grade one step's calls."""
 
 
 @dataclass(frozen=True)
@@ -121,16 +131,25 @@ def default_data_dir() -> Path:
 
 def load_cases(category: str, *, limit: int | None = None, data_dir: Path | None = None) -> list[BfclCase]:
     """Read one category's questions and possible answers (the first ``limit`` cases, in file order)."""
+    if category.startswith("multi_turn"):
+        raise InputError(
+            f"'{category}' is a multi-turn category: its cases are conversations, not single questions",
+            fix="run it with benchmarks/bfcl_compare.py, or from Python with ponder.evals.bfcl_multi_turn",
+        )
     if category not in CATEGORIES:
         raise InputError(
             f"unknown or unsupported BFCL category '{category}'", fix=f"use one of: {', '.join(CATEGORIES)}"
         )
     folder = data_dir or default_data_dir()
-    questions = _read_jsonl(folder / f"BFCL_v4_{category}.json")
-    answers = {
-        row["id"]: row["ground_truth"]
-        for row in _read_jsonl(folder / "possible_answer" / f"BFCL_v4_{category}.json")
-    }
+    questions = read_jsonl(folder / f"BFCL_v4_{category}.json")
+    answers: dict[str, Any] = (
+        {row["id"]: [] for row in questions}
+        if category == IRRELEVANCE
+        else {
+            row["id"]: row["ground_truth"]
+            for row in read_jsonl(folder / "possible_answer" / f"BFCL_v4_{category}.json")
+        }
+    )
     cases: list[BfclCase] = []
     for row in questions[:limit] if limit is not None else questions:
         case_id = row["id"]
@@ -155,7 +174,7 @@ def load_cases(category: str, *, limit: int | None = None, data_dir: Path | None
     return cases
 
 
-def _read_jsonl(path: Path) -> list[dict[str, Any]]:
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
     if not path.is_file():
         raise MissingDependency(f"BFCL data file {path} is missing", fix=INSTALL)
     rows: list[dict[str, Any]] = []
@@ -208,10 +227,15 @@ class OfferedFunction:
 
 
 def offered_functions(case: BfclCase) -> list[OfferedFunction]:
+    return offer(case.functions)
+
+
+def offer(functions: Sequence[Mapping[str, Any]]) -> list[OfferedFunction]:
+    """BFCL function docs as the model is shown them (API-safe names, BFCL's Python hint)."""
     offered = []
     taken: set[str] = set()
-    for function in case.functions:
-        spec = copy.deepcopy(function)
+    for function in functions:
+        spec = copy.deepcopy(dict(function))
         spec["name"] = _unique(api_name(function["name"]), taken)
         spec["description"] = str(spec.get("description", "")) + PYTHON_HINT
         renames = _rename_private_params(spec)
@@ -271,22 +295,43 @@ def _plain(value: Any) -> Any:
 def calls_from_run(result: RunResult, case: BfclCase) -> list[BfclCall]:
     """The calls a Ponder run made that reached a tool, in BFCL's names (for graders that see only the result)."""
     by_name = {o.name: o for o in offered_functions(case)}
-    return [by_name[r.name].to_bfcl(r.arguments) for r in result.trajectory if r.ok and r.name in by_name]
+    return [
+        replace(by_name[r.name].to_bfcl(r.arguments), step=r.step)
+        for r in result.trajectory
+        if r.ok and r.name in by_name
+    ]
+
+
+def refused_calls(result: RunResult) -> list[str]:
+    """Calls the model wrote well enough to name a tool that the agent refused (unknown tool, invalid arguments)."""
+    return [f"{r.name}: {r.output[:200]}" for r in result.trajectory if r.error_kind in REFUSED]
+
+
+REFUSED = ("unknown_tool", "bad_arguments")
+"""Ponder's error kinds for a readable call that never reached a tool: BFCL would have decoded it as a call."""
 
 
 # -- grading ----------------------------------------------------------------------------------
-def grade(calls: Sequence[BfclCall], case: BfclCase) -> BfclVerdict:
-    """BFCL's AST verdict on the recorded calls.
+def grade(calls: Sequence[BfclCall], case: BfclCase, *, refused: Sequence[str] = ()) -> BfclVerdict:
+    """BFCL's verdict on the recorded calls.
 
     Simple and multiple categories grade the first call (BFCL expects exactly one; an agent
     that calls again after its observation is not marked down for it). Parallel categories
-    grade all calls, in any order, as ``parallel_function_checker_no_order`` does.
+    grade the calls of the first step that made any, in any order, as
+    ``parallel_function_checker_no_order`` grades one model response. ``irrelevance`` is right
+    when no call was made: neither one that reached a tool nor one the agent ``refused`` (BFCL
+    counts any call it can decode, valid or not).
     """
+    if case.irrelevance:
+        made = [c.name for c in calls] + [r.split(":", 1)[0] for r in refused]
+        if made:
+            return BfclVerdict(False, "extra_call", f"no function fits, yet the agent called {', '.join(made)}")
+        return BfclVerdict(True, "ok", "")
     if not calls:
         return BfclVerdict(False, "no_call", "the model made no call that reached a tool")
-    outputs = [{c.name: c.arguments} for c in calls]
     if case.parallel:
-        return _parallel_verdict(outputs, calls, case)
+        return _parallel_verdict(calls, case)
+    outputs = [{c.name: c.arguments} for c in calls]
     expected = case.ground_truth[0]
     expected_name = next(iter(expected))
     description = bfcl_ast.find_description(case.functions, expected_name)
@@ -299,28 +344,45 @@ def grade(calls: Sequence[BfclCall], case: BfclCase) -> BfclVerdict:
     if check.valid:
         return BfclVerdict(True, "ok", note.strip(" ()"))
     if check.error_type.endswith("wrong_func_name"):
-        return BfclVerdict(False, "wrong_function", f"called {calls[0].name}, expected {expected_name}{note}")
+        return BfclVerdict(False, "wrong_tool", f"called {calls[0].name}, expected {expected_name}{note}")
     return BfclVerdict(False, "wrong_arguments", f"{calls[0].name}: {' '.join(check.error)}{note}")
 
 
-def _parallel_verdict(
-    outputs: list[dict[str, Any]], calls: Sequence[BfclCall], case: BfclCase
-) -> BfclVerdict:
+def _parallel_verdict(calls: Sequence[BfclCall], case: BfclCase) -> BfclVerdict:
+    first = min(c.step for c in calls)
+    graded = [c for c in calls if c.step == first]
+    verdict = _parallel_check(graded, case)
+    if verdict.ok or len(graded) == len(calls):
+        return verdict
+    steps = len({c.step for c in calls})
+    over_steps = "would" if _parallel_check(calls, case).ok else "would not"
+    return replace(
+        verdict,
+        detail=f"{verdict.detail} (first step graded; all {len(calls)} calls over {steps} steps {over_steps} match)",
+    )
+
+
+def matches_over_steps(calls: Sequence[BfclCall], case: BfclCase) -> bool:
+    """Whether the calls of every step together would pass a parallel case (what a user would get)."""
+    return bool(calls) and _parallel_check(calls, case).ok
+
+
+def _parallel_check(calls: Sequence[BfclCall], case: BfclCase) -> BfclVerdict:
+    outputs = [{c.name: c.arguments} for c in calls]
     check = bfcl_ast.parallel_function_checker_no_order(case.functions, outputs, case.ground_truth)
     if check.valid:
         return BfclVerdict(True, "ok", "")
     expected = sorted(next(iter(answer)) for answer in case.ground_truth)
     made = sorted(c.name for c in calls)
     if check.error_type.endswith("wrong_count"):
+        kind = "missing_call" if len(made) < len(expected) else "extra_call"
         return BfclVerdict(
             False,
-            "wrong_count",
+            kind,
             f"expected {len(expected)} calls ({', '.join(expected)}), got {len(made)} ({', '.join(made)})",
         )
     if made != expected:
-        return BfclVerdict(
-            False, "wrong_function", f"called {', '.join(made)}; expected {', '.join(expected)}"
-        )
+        return BfclVerdict(False, "wrong_tool", f"called {', '.join(made)}; expected {', '.join(expected)}")
     return BfclVerdict(False, "wrong_arguments", " ".join(check.error))
 
 
@@ -352,76 +414,3 @@ def _first(acceptable: Sequence[Any]) -> Any:
     if isinstance(value, list) and value and all(isinstance(item, dict) for item in value):
         return [_first([item]) for item in value]
     return value
-
-
-# -- as an eval suite -----------------------------------------------------------------------------
-def load_suite(name: str) -> Suite:
-    """``ponder eval bfcl:simple_python`` (or ``bfcl:simple_python,multiple``): one case per question.
-
-    ``bfcl:simple_python,multiple:20`` takes the first 20 cases of each category. Each case
-    brings its own tools and the ``bfcl`` grader; cases are tagged with their category so
-    reports give accuracy per category.
-    """
-    from ponder.agents.limits import Limits
-    from ponder.agents.spec import AgentSpec
-    from ponder.evals.suite import Case, Suite
-
-    listed, _, count = name.partition(":")
-    if count and not count.isdigit():
-        raise InputError(
-            f"'{count}' in bfcl:{name} is not a number of cases",
-            fix="write bfcl:<category>[,<category>...][:<first N cases>]",
-        )
-    limit = int(count) if count else None
-    categories = [c.strip() for c in listed.split(",") if c.strip()]
-    if not categories:
-        raise InputError(
-            "no BFCL category given", fix=f"use bfcl:<category>, one of: {', '.join(CATEGORIES)}"
-        )
-    cases = []
-    for category in categories:
-        for item in load_cases(category, limit=limit):
-            tools, _ = tools_for(item)
-            cases.append(
-                Case(
-                    id=item.id,
-                    input=item.prompt,
-                    expected=item.ground_truth,
-                    tags=(category,),
-                    graders=[BfclGrader()],
-                    tools=tools,
-                    metadata={"bfcl_category": category, "bfcl_functions": item.functions},
-                )
-            )
-    return Suite(
-        name=f"bfcl:{name}", cases=cases, agent=AgentSpec(tools=[], limits=Limits(max_steps=4, run_timeout=120.0)), source=f"bfcl:{name}"
-    )
-
-
-def case_of(case: Case) -> BfclCase:
-    """The BFCL case an eval case was made from (its answers are the eval case's ``expected``)."""
-    try:
-        category, functions = case.metadata["bfcl_category"], case.metadata["bfcl_functions"]
-    except KeyError:
-        raise InputError(
-            f"case {case.id} is not a BFCL case",
-            fix="use the bfcl grader only on suites loaded as bfcl:<category>",
-        ) from None
-    return BfclCase(
-        id=case.id, category=category, messages=[], functions=functions, ground_truth=case.expected
-    )
-
-
-class BfclGrader(Grader):
-    """BFCL's AST match on the calls that reached the case's tools (failure kind first in the reason)."""
-
-    kind: ClassVar[str] = "bfcl"
-
-    def grade(self, ctx: GradeContext) -> GradeResult:
-        case = case_of(ctx.case)
-        verdict = grade(calls_from_run(ctx.result, case), case)
-        reason = verdict.kind if not verdict.detail else f"{verdict.kind}: {verdict.detail}"
-        return GradeResult(verdict.ok, reason=reason)
-
-
-register_grader("bfcl", BfclGrader)

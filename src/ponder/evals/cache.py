@@ -12,21 +12,32 @@ re-running its loop and tools at all; see ``fingerprints.run_key`` for what must
 from __future__ import annotations
 
 import json
-import sqlite3
+import logging
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ponder.backends.base import Backend, ModelReply, ModelRequest, NativeToolCall, TextGuard, Usage
+from ponder.evals.cache_db import CacheDatabase
 from ponder.evals.fingerprints import backend_identity, jsonable, request_key
 
 if TYPE_CHECKING:
     from llama_index.core.llms import LLM
 
+log = logging.getLogger(__name__)
+
 DEFAULT_CACHE_DIR = Path(".ponder") / "cache"
+
+
+class CacheTables(Protocol):
+    """What reads and writes the cache: a ``CacheStore``, or a remote worker's view of the driver's."""
+
+    def get(self, table: str, key: str) -> str | None: ...
+
+    def put(self, table: str, key: str, value: str) -> None: ...
 
 
 class CacheStore:
@@ -46,12 +57,9 @@ class CacheStore:
         self._lock = threading.Lock()
         self._pending: dict[tuple[str, str], str] = {}
         self._last_flush = time.monotonic()
-        self._db = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            for table in TABLES:
-                self._db.execute(f"CREATE TABLE IF NOT EXISTS {table} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self._db = CacheDatabase(path, TABLES)  # sets a damaged file aside and starts afresh
+        self.unreadable = 0
+        """Rows that could not be read back (treated as misses)."""
 
     @classmethod
     def in_dir(cls, directory: Path) -> CacheStore:
@@ -62,8 +70,8 @@ class CacheStore:
             pending = self._pending.get((table, key))
             if pending is not None:
                 return pending
-            row = self._db.execute(f"SELECT value FROM {_table(table)} WHERE key = ?", (key,)).fetchone()
-        return None if row is None else str(row[0])
+            rows = self._db.execute(f"SELECT value FROM {_table(table)} WHERE key = ?", (key,))
+        return str(rows[0][0]) if rows else None
 
     def put(self, table: str, key: str, value: str) -> None:
         with self._lock:
@@ -74,7 +82,7 @@ class CacheStore:
     def count(self, table: str) -> int:
         with self._lock:
             self._flush()
-            return int(self._db.execute(f"SELECT COUNT(*) FROM {_table(table)}").fetchone()[0])
+            return int(self._db.execute(f"SELECT COUNT(*) FROM {_table(table)}")[0][0])
 
     def close(self) -> None:
         with self._lock:
@@ -86,12 +94,9 @@ class CacheStore:
         self._last_flush = time.monotonic()
         if not self._pending:
             return
-        rows = list(self._pending.items())
+        rows = [(table, key, value) for (table, key), value in self._pending.items()]
         self._pending.clear()
-        self._db.execute("BEGIN")
-        for (table, key), value in rows:
-            self._db.execute(f"INSERT OR REPLACE INTO {table} (key, value) VALUES (?, ?)", (key, value))
-        self._db.execute("COMMIT")
+        self._db.write(rows)
 
 
 TABLES = ("responses", "runs")
@@ -147,7 +152,7 @@ def reply_from_json(raw: str) -> CachedResponse:
 class CachingBackend(Backend):
     """Wraps any backend; ``repeat`` joins the key so repeats of a case are separate samples."""
 
-    def __init__(self, inner: Backend, store: CacheStore, *, repeat: int = 0, identity: dict[str, Any] | None = None) -> None:
+    def __init__(self, inner: Backend, store: CacheTables, *, repeat: int = 0, identity: dict[str, Any] | None = None) -> None:
         self.inner = inner
         self.store = store
         self.repeat = repeat
@@ -171,11 +176,14 @@ class CachingBackend(Backend):
     def stream(self, request: ModelRequest) -> Iterator[str | ModelReply]:
         key = request_key(self.key_identity, request, self.repeat)
         raw = self.store.get("responses", key)
-        if raw is not None:
+        cached = _readable(raw, self.store) if raw is not None else None
+        if cached is not None:
             self.hits += 1
-            yield from _replay(reply_from_json(raw), request)
+            log.debug("response cache hit for %s (key %s): replayed, no model call", self.model, key[:12])
+            yield from _replay(cached, request)
             return
         self.misses += 1
+        log.debug("response cache miss for %s (key %s): asking the model", self.model, key[:12])
         deltas: list[str] = []
         reply: ModelReply | None = None
         for item in self.inner.stream(request):
@@ -189,6 +197,21 @@ class CachingBackend(Backend):
 
     def close(self) -> None:
         self.inner.close()
+
+
+def _readable(raw: str, store: CacheTables) -> CachedResponse | None:
+    """A stored reply, or None (a miss) when its row cannot be read back; the first such row is reported."""
+    try:
+        return reply_from_json(raw)
+    except (ValueError, KeyError, TypeError) as exc:
+        if not isinstance(store, CacheStore):  # a remote worker's view: the driver reports its own rows
+            return None
+        store.unreadable += 1
+        if store.unreadable == 1:
+            from ponder.errors import warn
+
+            warn(f"the eval cache {store.path} holds replies that cannot be read ({type(exc).__name__}); they are asked again")
+        return None
 
 
 def _replay(cached: CachedResponse, request: ModelRequest) -> Iterator[str | ModelReply]:

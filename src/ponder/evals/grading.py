@@ -15,14 +15,13 @@ import difflib
 import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 if TYPE_CHECKING:
     from ponder.agents.result import RunResult, ToolCallRecord
     from ponder.backends.base import Backend
-    from ponder.evals.suite import Case
     from ponder.usage import Usage
 
 JudgeProvider = Callable[[str | None], "Backend"]
@@ -68,11 +67,21 @@ class GradeResult:
         return cls(True, reason=success) if condition else cls(False, reason=failure)
 
 
+class GradedCase(Protocol):
+    """What a grader reads of a case (``ponder.evals.suite.Case``)."""
+
+    id: str
+    input: str
+    expected: Any
+    tags: tuple[str, ...]
+    metadata: dict[str, Any]
+
+
 @dataclass(frozen=True)
 class GradeContext:
     """What a grader sees: the case, the run's result (answer, trajectory, usage, timings)."""
 
-    case: Case
+    case: GradedCase
     result: RunResult
     judge: JudgeProvider | None = None
 

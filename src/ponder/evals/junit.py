@@ -21,11 +21,21 @@ def to_junit(report: Report) -> str:
         time=f"{sum(r.seconds for r in report.records):.3f}",
     )
     props = ET.SubElement(suite, "properties")
-    for name, value in (("model", report.model), ("score", "" if o.score is None else f"{o.score:.4f}"), ("suite_digest", report.manifest.get("suite_digest", ""))):
+    cache = report.cache
+    for name, value in (
+        ("model", report.model),
+        ("score", "" if o.score is None else f"{o.score:.4f}"),
+        ("suite_digest", report.manifest.get("suite_digest", "")),
+        ("runs_live", cache.live),
+        ("runs_replayed_from_cache", cache.replayed),
+        ("runs_partly_from_cache", cache.partly),
+    ):
         ET.SubElement(props, "property", name=name, value=str(value))
     for r in report.records:
         name = r.case if report.manifest.get("repeat", 1) in (None, 1) else r.key
         tc = ET.SubElement(suite, "testcase", classname=f"{report.name}.{r.tags[0] if r.tags else 'case'}", name=name, time=f"{r.seconds:.3f}")
+        if r.cached != "no":  # where the run's replies came from (pytest's record_property shape)
+            ET.SubElement(ET.SubElement(tc, "properties"), "property", name="cached", value=r.cached)
         if r.status == "fail":
             ET.SubElement(tc, "failure", message=_one_line(r.failure_reason()), type="fail").text = r.failure_reason()
         elif r.status == "unscored":  # neither pass nor fail: the graders could not decide

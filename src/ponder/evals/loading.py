@@ -21,7 +21,7 @@ from ponder.evals.grading import Grader, GraderSpecError, parse_grader
 from ponder.evals.spec import CaseSpec, SuiteSpec
 from ponder.evals.suite import Case, Suite
 
-FIX = "see the Evals section of the README for the suite format (editors can validate against evals/schema.json)"
+FIX = "see docs/evals.md for the suite format (editors can validate against evals/schema.json)"
 Loc = tuple[str | int, ...]
 
 
@@ -49,6 +49,8 @@ def parse_suite(text: str, *, source: str, base_dir: Path | None = None, default
         mark = getattr(exc, "problem_mark", None)
         where = f"{source}:{mark.line + 1}" if mark else source
         raise InputError(f"{where}: invalid YAML: {getattr(exc, 'problem', None) or exc}", fix="fix the YAML at that line") from exc
+    except RecursionError:
+        raise InputError(f"{source}: the YAML is nested too deeply to read", fix=FIX) from None
     finally:
         loader.dispose()
     if not isinstance(data, dict):
@@ -136,6 +138,7 @@ def _case(c: CaseSpec, i: int, suite_graders: list[Grader] | None, tools: Any) -
     return Case(
         id=c.id,
         input=c.input,
+        turns=tuple(c.turns),
         expected=c.expected,
         tags=tuple(c.tags),
         graders=graders,

@@ -78,8 +78,16 @@ def git_commit() -> str | None:
 
 
 def build_manifest(
-    suite: Suite, backend: Backend, *, repeat: int, cache: str, judge: str | None = None, argv: list[str] | None = None
+    suite: Suite,
+    backend: Backend,
+    *,
+    repeat: int,
+    cache: str,
+    judge: str | None = None,
+    argv: list[str] | None = None,
+    executor: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
+    """``executor``: what ran the cases (``Executor.describe()``: local threads, or Ray actors and the cluster's size)."""
     identity = backend_identity(backend)
     return {
         "format": 1,
@@ -101,6 +109,7 @@ def build_manifest(
         "platform": f"{platform.system()} {platform.machine()} ({sys.platform})",
         "git_commit": git_commit(),
         "cache": cache,
+        "executor": executor or {"executor": "local"},
         "argv": argv,
         "started_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }

@@ -36,6 +36,8 @@ def to_markdown(report: Report, *, comparison: Comparison | None = None, verdict
     if o.pass_at_k and max(o.pass_at_k) > 1:
         k = max(o.pass_at_k)
         lines.append(f"pass@{k} {pct(o.pass_at_k[k])} · pass^{k} {pct(o.pass_hat_k[k])}")
+    if report.manifest.get("cache", "off") != "off" or report.cache.touched:
+        lines += ["", report.cache.describe().replace("cache:", "**Cache:**", 1)]
     if verdict and verdict.messages:
         lines += ["", *[f"- **{m}**" for m in verdict.messages]]
     if report.tags:

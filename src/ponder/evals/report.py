@@ -49,6 +49,49 @@ class CaseSummary(Aggregate):
     """Why the latest failing or errored run did not pass."""
 
 
+class CacheUse(BaseModel):
+    """Where the runs' replies came from: a gate can refuse a run that did not ask the model."""
+
+    live: int = 0
+    """Runs whose every reply came from the model."""
+    partly: int = 0
+    """Runs with some replies from the cache and some from the model."""
+    replies: int = 0
+    """Runs whose every reply came from the cache (the loop and tools ran again)."""
+    runs: int = 0
+    """Runs replayed whole from the cache: no model, no loop, no tools."""
+
+    @property
+    def total(self) -> int:
+        return self.live + self.partly + self.replies + self.runs
+
+    @property
+    def replayed(self) -> int:
+        """Runs that did not ask the model at all."""
+        return self.replies + self.runs
+
+    @property
+    def touched(self) -> int:
+        """Runs that took at least one reply from the cache."""
+        return self.replayed + self.partly
+
+    def describe(self) -> str:
+        if not self.touched:
+            return f"cache: no run replayed ({self.live} live)"
+        return (
+            f"cache: {self.replayed} of {self.total} runs replayed from the cache ({self.runs} whole, "
+            f"{self.replies} from cached replies), {self.partly} partly, {self.live} live"
+        )
+
+
+def cache_use(records: Iterable[CaseRecord]) -> CacheUse:
+    counts = {"no": 0, "partly": 0, "responses": 0, "run": 0}
+    for r in records:
+        if r.status != "skipped":
+            counts[r.cached] += 1
+    return CacheUse(live=counts["no"], partly=counts["partly"], replies=counts["responses"], runs=counts["run"])
+
+
 class Report(BaseModel):
     type: Literal["report"] = "report"
     manifest: dict[str, Any] = Field(default_factory=dict)
@@ -56,6 +99,8 @@ class Report(BaseModel):
     cases: list[CaseSummary]
     tags: dict[str, Aggregate]
     records: list[CaseRecord]
+    cache: CacheUse = Field(default_factory=CacheUse)
+    """How many runs were replayed from the cache (a report written before this field: all zero)."""
     wall_seconds: float | None = None
 
     @property
@@ -136,6 +181,7 @@ def build_report(manifest: dict[str, Any], records: Iterable[CaseRecord], *, wal
         cases=cases,
         tags={t: aggregate(v) for t, v in sorted(by_tag.items())},
         records=recs,
+        cache=cache_use(recs),
         wall_seconds=wall_seconds,
     )
 
@@ -145,9 +191,20 @@ def load_report(path: Path) -> Report:
     if not path.is_file():
         raise InputError(f"no results file at {path}", fix="pass the --json report or the .jsonl log of an earlier run")
     if path.suffix == ".jsonl":
-        manifest, records, _ = read_log(path)
-        return build_report(manifest or {}, records.values())
+        try:
+            log = read_log(path)
+        except OSError as exc:
+            raise InputError(f"cannot read {path}: {exc.strerror or exc}", fix="check the file's permissions") from None
+        if log.manifest is None and not log.records:
+            raise InputError(f"{path} is not a ponder eval log (no line of it can be read)", fix="pass the .jsonl log or the --json report of an earlier run")
+        if log.garbled:
+            from ponder.errors import warn
+
+            warn(f"{log.garbled} line(s) of {path} could not be read and were left out")
+        return build_report(log.manifest or {}, log.records.values())
     try:
-        return Report.model_validate_json(path.read_text(encoding="utf-8"))
+        return Report.model_validate_json(path.read_bytes())
+    except OSError as exc:
+        raise InputError(f"cannot read {path}: {exc.strerror or exc}", fix="check the file's permissions") from None
     except ValueError as exc:
         raise InputError(f"{path} is not a ponder eval report ({str(exc).splitlines()[0]})", fix="pass a file written by --json") from exc

@@ -1,15 +1,17 @@
 """The runner: every case × repeat on its own ``Agent``, a bounded number at a time.
 
-Work runs in daemon threads (``Agent.run`` is synchronous; one agent per job keeps them
-independent) while the calling thread hands out jobs, enforces a hard per-job deadline,
-appends each record to the log as it arrives and reports progress. Nothing a case does
-ends the run: backend failures and crashes become ``error`` records, kept apart from
-failures; a job that overruns its hard deadline is recorded as an error and abandoned.
+The runner is the driver: it plans the jobs, replays unchanged ones from the cache before
+dispatching anything, hands the rest to an executor (threads here by default, or Ray actors:
+``ponder.evals.executors``), enforces a hard per-job deadline, and alone appends each record
+to the log and writes the cache as results arrive. Nothing a case does ends the run: backend
+failures and crashes become ``error`` records, kept apart from failures; a job that overruns
+its hard deadline is recorded as an error and abandoned; a job whose worker process died is
+run once more on another worker, then recorded as an error.
 """
 
 from __future__ import annotations
 
-import queue
+import json
 import threading
 import time
 import traceback
@@ -19,16 +21,19 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ponder.errors import PonderError
-from ponder.evals.cache import CacheStore, CachingBackend
+from ponder.evals.cache import CacheTables, CachingBackend
+from ponder.evals.executors.base import Completion, Crashed, Executor, Finished, Job
 from ponder.evals.fingerprints import RunKeyer, backend_identity, jsonable
 from ponder.evals.grading import GradeContext
-from ponder.evals.records import CallRecord, CaseRecord, GradeRecord, ResultsLog, Status, job_key
+from ponder.evals.records import CaseRecord, GradeRecord, ResultsLog, Status, job_key, trajectory_fields
 from ponder.evals.sources import knowledge_tools
 
 if TYPE_CHECKING:
     from ponder.agents.result import RunResult
     from ponder.agents.spec import AgentSpec
     from ponder.backends.base import Backend
+    from ponder.evals.executors.base import DriverServices
+    from ponder.evals.remote import EvalWorkerRecipe
     from ponder.evals.suite import Case, Suite
     from ponder.tools.base import Tool
 
@@ -53,7 +58,33 @@ class JobFinished:
     record: CaseRecord
 
 
-RunnerEvent = RunPlanned | JobStarted | JobFinished
+@dataclass(frozen=True)
+class JobRetried:
+    """The worker running ``key`` died; the job runs once more on another worker."""
+
+    key: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class WorkersChanged:
+    """The number of live workers (Ray actors) changed."""
+
+    live: int
+
+
+RunnerEvent = RunPlanned | JobStarted | JobFinished | JobRetried | WorkersChanged
+
+
+@dataclass
+class EvalOutcome:
+    """What a worker hands back for one job: the record, and what the driver should store."""
+
+    record: CaseRecord
+    run: RunResult | None = None
+    """The whole run, when a remote worker made it and it may be replayed later (the driver keys it)."""
+    cache_writes: list[tuple[str, str, str]] | None = None
+    """(table, key, value) rows a remote worker would have written to the cache."""
 
 
 @dataclass(kw_only=True)
@@ -61,7 +92,10 @@ class RunOptions:
     repeat: int | None = None
     """Runs per case; default: the suite's ``repeat``."""
     concurrency: int = 4
-    cache: CacheStore | None = None
+    """Runs at once (with the default, local executor)."""
+    executor: Executor | None = None
+    """What runs the jobs; default: ``LocalExecutor(concurrency)``, threads in this process."""
+    cache: CacheTables | None = None
     replay_runs: bool = True
     """With a cache, replay a whole unchanged run instead of re-running its loop and tools."""
     judge_model: str | Backend | None = None
@@ -100,7 +134,10 @@ class EvalRunner:
         self.cache = self.options.cache
         self.identity = backend_identity(backend)
         self._keyer = RunKeyer(backend) if self.cache is not None and self.options.replay_runs else None
-        self._abandoned: set[str] = set()
+        self.executor: Executor = self.options.executor or _local_executor(self.options.concurrency)
+        self._started = False
+        self._live_workers: int | None = None
+        self._needs_worker: set[str] = set()
         self._judges: dict[str | None, Backend] = {}
         self._judge_lock = threading.Lock()
         self._knowledge: list[Tool] = []
@@ -124,79 +161,133 @@ class EvalRunner:
         return None if t is None else t + max(10.0, 0.25 * t) + 60.0
 
     # -- the run ----------------------------------------------------------------------------
+    def start(self) -> None:
+        """Start the executor (connect to Ray, start its actors) before ``run``; idempotent."""
+        if not self._started:
+            self.executor.start(self)
+            self._started = True
+
+    def close(self) -> None:
+        if self._started:
+            self._started = False
+            self.executor.close()
+
     def run(self, done: dict[str, CaseRecord] | None = None) -> list[CaseRecord]:
         """Run what is not done yet; returns every record (earlier ones included), in suite order."""
         records: dict[str, CaseRecord] = {k: r for k, r in (done or {}).items() if r.status != "error"}
-        pending = deque(self.jobs(done))
+        pending = deque(Job(job_key(c.id, r), (c, r)) for c, r in self.jobs(done))
         self._emit(RunPlanned(to_run=len(pending), already_done=len(records)))
-        inbox: queue.Queue[tuple[Case, int] | None] = queue.Queue()
-        results: queue.Queue[tuple[str, CaseRecord]] = queue.Queue()
-        running: dict[str, tuple[float, Case, int]] = {}
+        running: dict[str, tuple[float, Job]] = {}
         limit = self.hard_timeout()
-        width = max(1, self.options.concurrency)
-        workers = 0
         try:
             while pending or running:
-                while pending and len(running) < width:
-                    case, r = pending.popleft()
-                    key = job_key(case.id, r)
-                    skip = case.skip or (self._knowledge_missing if KNOWLEDGE_TAG in case.tags else None)
-                    if skip:
-                        self._finish(records, self._record(case, r, None, status="skipped", error=None, reason=skip))
-                        continue
-                    replayed = self.replay(case, r)
-                    if replayed is not None:  # an unchanged run: graded here, no worker needed
-                        self._finish(records, replayed)
-                        continue
-                    if workers < min(width, len(running) + 1):
-                        self._start_worker(inbox, results)
-                        workers += 1
-                    running[key] = (time.monotonic() + limit if limit else float("inf"), case, r)
-                    self._emit(JobStarted(key))
-                    inbox.put((case, r))
-                if not running:
-                    continue
-                wait = min(d for d, _, _ in running.values()) - time.monotonic()
-                try:
-                    key, record = results.get(timeout=min(1.0, max(0.005, wait)))
-                except queue.Empty:
-                    workers -= self._abandon_overdue(running, records, limit)
-                    continue
-                if running.pop(key, None) is not None:  # else: abandoned earlier, its late result is dropped
-                    self._finish(records, record)
+                self._dispatch(pending, running, records, limit)
+                if not pending and not running:
+                    break
+                deadlines = [d for d, _ in running.values()]
+                wait = min(deadlines) - time.monotonic() if deadlines else 1.0
+                for ended in self.executor.wait(min(1.0, max(0.005, wait))):
+                    entry = running.pop(ended.key, None)
+                    if entry is not None:  # else: abandoned earlier, its late result is dropped
+                        self._collect(ended, entry[1], pending, records)
+                self._abandon_overdue(running, records, limit)
+                self._note_workers()
         finally:
-            for _ in range(workers):
-                inbox.put(None)
+            self.close()
         order = {job_key(c.id, r): i for i, (c, r) in enumerate((c, r) for c in self.suite.cases for r in range(self.repeat))}
         return sorted(records.values(), key=lambda rec: order.get(rec.key, len(order)))
 
-    def _start_worker(self, inbox: queue.Queue[tuple[Case, int] | None], results: queue.Queue[tuple[str, CaseRecord]]) -> None:
-        def work() -> None:
-            while (job := inbox.get()) is not None:
-                case, r = job
-                key = job_key(case.id, r)
-                try:
-                    record = self.run_live(case, r)
-                except BaseException as exc:  # a bug in Ponder must not lose the job either
-                    record = self._record(case, r, None, status="error", error=f"crash: {type(exc).__name__}: {exc}")
-                results.put((key, record))
-                if key in self._abandoned:
-                    return  # a replacement worker took this one's place while it overran
+    def needs_workers(self, done: dict[str, CaseRecord] | None = None) -> bool:
+        """Whether any job left must run (neither skipped nor replayed whole from the cache)."""
+        return any(self._skip_reason(c) is None and not self._replayable(c, r) for c, r in self.jobs(done))
 
-        threading.Thread(target=work, name="ponder-eval-worker", daemon=True).start()
+    def _dispatch(self, pending: deque[Job], running: dict[str, tuple[float, Job]], records: dict[str, CaseRecord], limit: float | None) -> None:
+        """Hand jobs to the executor while it has room; skipped and replayed ones need no worker.
 
-    def _abandon_overdue(self, running: dict[str, tuple[float, Case, int]], records: dict[str, CaseRecord], limit: float | None) -> int:
-        """Record overdue jobs as errors; their workers are written off (and replaced as needed)."""
+        The executor is started at the first job that needs one: a rerun replayed whole never starts it."""
+        while pending:
+            job = pending[0]
+            case, r = job.payload
+            if job.key not in self._needs_worker:
+                pending.popleft()
+                skip = self._skip_reason(case)
+                if skip:
+                    self._finish(records, self._record(case, r, None, status="skipped", error=None, reason=skip))
+                    continue
+                replayed = self.replay(case, r)
+                if replayed is not None:  # an unchanged run: graded here, no worker needed
+                    self._finish(records, replayed)
+                    continue
+                self._needs_worker.add(job.key)
+                pending.appendleft(job)
+            self.start()
+            self._note_workers()
+            if self.executor.free_slots() <= 0:
+                return
+            pending.popleft()
+            running[job.key] = (time.monotonic() + limit if limit else float("inf"), job)
+            self._emit(JobStarted(job.key))
+            self.executor.submit(job)
+
+    def _collect(self, ended: Completion, job: Job, pending: deque[Job], records: dict[str, CaseRecord]) -> None:
+        """A job ended on its worker: record it, or run it once more if its worker died."""
+        case, r = job.payload
+        if isinstance(ended, Finished):
+            self._finish(records, self._accept(case, r, ended.outcome))
+        elif isinstance(ended, Crashed):
+            self._finish(records, self._record(case, r, None, status="error", error=ended.error))
+        elif job.attempt == 0:
+            self._emit(JobRetried(job.key, ended.reason))
+            pending.appendleft(Job(job.key, job.payload, attempt=1))
+        else:
+            message = f"its worker died twice ({ended.reason}); not retried again"
+            self._finish(records, self._record(case, r, None, status="error", error=message))
+
+    def _skip_reason(self, case: Case) -> str | None:
+        return case.skip or (self._knowledge_missing if KNOWLEDGE_TAG in case.tags else None)
+
+    def _accept(self, case: Case, r: int, outcome: EvalOutcome) -> CaseRecord:
+        """A worker's outcome: what it made is stored here, by the driver alone."""
+        if self.cache is not None:
+            for table, key, value in outcome.cache_writes or ():
+                self.cache.put(table, key, value)
+            if outcome.run is not None:
+                self.store_run(case, r, outcome.run)
+        return outcome.record
+
+    def _note_workers(self) -> None:
+        live = self.executor.live_workers()
+        if live is not None and live != self._live_workers:
+            self._live_workers = live
+            self._emit(WorkersChanged(live))
+
+    def _abandon_overdue(self, running: dict[str, tuple[float, Job]], records: dict[str, CaseRecord], limit: float | None) -> None:
+        """Record overdue jobs as errors; the executor frees their slots."""
         now = time.monotonic()
-        gone = 0
-        for key, (deadline, case, r) in list(running.items()):
+        for key, (deadline, job) in list(running.items()):
             if deadline <= now:
                 del running[key]
-                self._abandoned.add(key)
-                gone += 1
+                self.executor.abandon(key)
+                case, r = job.payload
                 message = f"did not finish within {limit or 0:.0f}s (hard limit); abandoned"
                 self._finish(records, self._record(case, r, None, status="error", error=message))
-        return gone
+
+    # -- the workload, as an executor sees it -----------------------------------------------
+    def run_here(self, payload: tuple[Case, int]) -> EvalOutcome:
+        """One job in this process (the local executor's threads)."""
+        case, r = payload
+        return EvalOutcome(self.run_live(case, r))
+
+    def recipe(self, services: DriverServices) -> EvalWorkerRecipe:
+        """How a Ray actor builds its own runner for these jobs; see ``ponder.evals.remote``."""
+        from ponder.evals.remote import recipe_for
+
+        return recipe_for(self, services)
+
+    def check_worker(self, description: dict[str, Any]) -> None:
+        from ponder.evals.remote import check_worker
+
+        check_worker(self, description)
 
     def _finish(self, records: dict[str, CaseRecord], record: CaseRecord) -> None:
         records[record.key] = record
@@ -233,8 +324,15 @@ class EvalRunner:
         spec, live = self.job_spec(case, r)
         key = None
         if self._keyer is not None:
-            key = self._keyer.key(spec=spec, tools=[*spec.resolve_tools(), *live], task=case.input, repeat=r)
+            task = case.input if not case.turns else json.dumps([case.input, *case.turns])
+            key = self._keyer.key(spec=spec, tools=[*spec.resolve_tools(), *live], task=task, repeat=r)
         return spec, live, key
+
+    def _replayable(self, case: Case, r: int) -> bool:
+        if self._keyer is None or self.cache is None:
+            return False
+        key = self._setup(case, r)[2]
+        return key is not None and self.cache.get("runs", key) is not None
 
     def replay(self, case: Case, r: int) -> CaseRecord | None:
         """The graded record of a stored run with the same key, or None."""
@@ -253,29 +351,45 @@ class EvalRunner:
         return self._record(case, r, result, status=None, error=None, grades=self.grade(case, result), cached="run")
 
     def run_live(self, case: Case, r: int) -> CaseRecord:
+        record, run = self.run_fresh(case, r)
+        if run is not None:
+            self.store_run(case, r, run)
+        return record
+
+    def run_fresh(self, case: Case, r: int) -> tuple[CaseRecord, RunResult | None]:
+        """Run the job's agent (never replayed whole): its record, and the run when it may be replayed later."""
         from ponder.agents.result import StopReason
 
-        spec, live, key = self._setup(case, r)
+        spec, live = self.job_spec(case, r)
         backend: Backend = self.backend
         if self.cache is not None:
             backend = CachingBackend(self.backend, self.cache, repeat=r, identity=self.identity)
-        result, error = self._run_agent(spec, backend, live, case.input)
+        result, error = self._run_agent(spec, backend, live, case)
         cached = "no"
         if isinstance(backend, CachingBackend):
             cached = "no" if not backend.hits else ("responses" if not backend.misses else "partly")
         if error is not None or result is None:
-            return self._record(case, r, result, status="error", error=error or "the run returned no result", cached=cached)
-        if key and self.cache and result.stop_reason not in (StopReason.TIMEOUT, StopReason.ERROR):
-            self.cache.put("runs", key, result.model_dump_json())
-        return self._record(case, r, result, status=None, error=None, grades=self.grade(case, result), cached=cached)
+            return self._record(case, r, result, status="error", error=error or "the run returned no result", cached=cached), None
+        storable = result.stop_reason not in (StopReason.TIMEOUT, StopReason.ERROR)
+        record = self._record(case, r, result, status=None, error=None, grades=self.grade(case, result), cached=cached)
+        return record, result if storable else None
+
+    def store_run(self, case: Case, r: int, run: RunResult) -> None:
+        """Keep a whole run for replay, under this process's key for the job (a no-op without replay)."""
+        key = self._setup(case, r)[2]
+        if key and self.cache is not None:
+            self.cache.put("runs", key, run.model_dump_json())
 
     def _run_agent(
-        self, spec: AgentSpec, backend: Backend, tools: list[Tool], task: str
+        self, spec: AgentSpec, backend: Backend, tools: list[Tool], case: Case
     ) -> tuple[RunResult | None, str | None]:
         try:
             # the suite chose these tools: every call is approved
             agent = spec.build(backend=backend, tools=tools, approve=lambda tool, arguments: True)
-            return agent.run(task), None
+            if not case.turns:
+                return agent.run(case.input), None
+            # a conversation: each user turn in one session, graded on the whole of it
+            return merge_turns([agent.chat(message) for message in (case.input, *case.turns)]), None
         except PonderError as exc:
             return getattr(exc, "result", None), f"{type(exc).__name__}: {exc}"
         except Exception as exc:
@@ -336,17 +450,41 @@ class EvalRunner:
             "cached": cached,
         }
         if result is not None:
-            data.update(
-                answer=result.answer,
-                stop_reason=result.stop_reason.value,
-                steps=result.steps,
-                tool_calls=[CallRecord(name=c.name, arguments=c.arguments, ok=c.ok, output=c.output[:500]) for c in result.trajectory],
-                prompt_tokens=result.usage.prompt_tokens,
-                completion_tokens=result.usage.completion_tokens,
-                model_calls=result.usage.model_calls,
-                seconds=round(result.seconds, 4),
-            )
+            # the whole trajectory (step texts, tool calls with results and seconds), bounded: records.py
+            data.update(trajectory_fields(result))
         return CaseRecord.model_validate(data)
+
+
+def _local_executor(concurrency: int) -> Executor:
+    from ponder.evals.executors.local import LocalExecutor
+
+    return LocalExecutor(concurrency)
+
+
+def merge_turns(results: list[RunResult]) -> RunResult:
+    """One result for a conversation: the last turn's answer and stop reason, every turn's calls,
+    steps, usage and time (steps and calls numbered across the turns)."""
+    from ponder.usage import Usage
+
+    usage = Usage()
+    trajectory, records = [], []
+    steps = 0
+    for result in results:
+        usage.add(result.usage)
+        trajectory += [c.model_copy(update={"step": c.step + steps}) for c in result.trajectory]
+        records += [s.model_copy(update={"step": s.step + steps}) for s in result.step_records]
+        steps += result.steps
+    last = results[-1]
+    return last.model_copy(
+        update={
+            "task": results[0].task,
+            "steps": steps,
+            "trajectory": trajectory,
+            "step_records": records,
+            "usage": usage,
+            "seconds": sum(r.seconds for r in results),
+        }
+    )
 
 
 def status_of(grades: list[GradeRecord]) -> Status:

@@ -23,7 +23,7 @@ SuiteLoader = Callable[[str], "Suite"]
 KnowledgeResolver = Callable[[str], "list[Tool] | None"]
 
 # prefix -> "module:function", imported on first use.
-BUILTIN_SOURCES: dict[str, str] = {"bfcl": "ponder.evals.bfcl:load_suite"}
+BUILTIN_SOURCES: dict[str, str] = {"bfcl": "ponder.evals.bfcl_suite:bfcl_suite"}
 _SOURCES: dict[str, SuiteLoader] = {}
 _KNOWLEDGE: list[KnowledgeResolver] = []
 

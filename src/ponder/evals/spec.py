@@ -28,6 +28,7 @@ class CaseSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
     id: str = Field(pattern=r"^[^#\s]+$", description="unique within the suite; no spaces or '#'")
     input: str = Field(min_length=1, description="the task, as the user would write it")
+    turns: list[str] = Field(default_factory=list, description="further user messages: the case is a conversation, graded on its last answer and every turn's tool calls")
     expected: Any = Field(None, description="the reference answer graders compare against when they are given no value")
     tags: list[str] = Field(default_factory=list)
     graders: list[GraderEntry] | None = Field(None, description="default: the suite's graders, else 'contains: <expected>'")

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
 class Case:
     id: str
     input: str
+    turns: tuple[str, ...] = ()
+    """Further user messages after ``input``: the case is a conversation in one session."""
     expected: Any = None
     tags: tuple[str, ...] = ()
     graders: list[Grader] = field(default_factory=list)
@@ -80,6 +82,7 @@ def suite_digest(suite: Suite) -> str:
             {
                 "id": c.id,
                 "input": c.input,
+                "turns": list(c.turns),
                 "expected": c.expected,
                 "tags": list(c.tags),
                 "graders": [{g.kind: g.model_dump(mode="json")} for g in c.graders],

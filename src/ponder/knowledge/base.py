@@ -6,6 +6,8 @@ first use (not when built), so listing tools or bases never pays for reading an 
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,6 +19,8 @@ from ponder.knowledge.manifest import BaseInfo, load_info
 from ponder.knowledge.passages import Passage, from_nodes
 from ponder.knowledge.registry import KnowledgeSpec, find_spec
 from ponder.knowledge.retrieval import load_retriever
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from llama_index.core.base.base_retriever import BaseRetriever
@@ -89,7 +93,13 @@ class KnowledgeBase:
                     f"but ponder.toml asks for {self.spec.settings.retrieval}",
                     name=self.name,
                 )
+            started = time.perf_counter()
             self._retriever = load_retriever(self.spec.index_dir, info, self.spec.options)
+            log.info(
+                "knowledge base '%s' loaded from %s in %.2fs: %d passages from %d files, %s retrieval",
+                self.name, self.spec.index_dir, time.perf_counter() - started, info.passages, info.files,
+                info.settings.retrieval,
+            )
         return self._retriever
 
     def search(self, query: str) -> list[Passage]:

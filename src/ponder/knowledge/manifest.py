@@ -9,13 +9,13 @@ under ``storage/`` (plus the vector store when embeddings are used) and the BM25
 from __future__ import annotations
 
 import json
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from ponder.files import atomic_write
 from ponder.knowledge.errors import IndexUnusable
 
 FORMAT = "ponder-knowledge"
@@ -109,9 +109,7 @@ def load_files(index_dir: Path, name: str) -> dict[str, FileRecord]:
 
 def write_json(path: Path, data: object) -> None:
     """Write through a temporary file so a crash never leaves half a file behind."""
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
-    os.replace(tmp, path)
+    atomic_write(path, json.dumps(data, ensure_ascii=False, separators=(",", ":")))
 
 
 def save_files(index_dir: Path, records: dict[str, FileRecord]) -> None:

@@ -46,6 +46,8 @@ def load_retriever(index_dir: Path, info: BaseInfo, options: RetrievalOptions) -
 
 
 def _bm25(index_dir: Path, info: BaseInfo, top_k: int, min_coverage: float) -> BaseRetriever:
+    from ponder.knowledge.storage import require_bm25
+
     require_bm25()
     import bm25s
 
@@ -104,16 +106,3 @@ def _cutoff(inner: BaseRetriever, cutoff: float | None) -> BaseRetriever:
     from ponder.knowledge.retrievers import CutoffRetriever
 
     return CutoffRetriever(inner, cutoff)
-
-
-def require_bm25() -> None:
-    """BM25 lives in the ``knowledge`` extra: say how to install it rather than fail with an ImportError."""
-    try:
-        import bm25s  # noqa: F401
-        import llama_index.retrievers.bm25  # noqa: F401
-    except ImportError as exc:
-        from ponder.errors import MissingDependency
-
-        raise MissingDependency(
-            f"knowledge bases need BM25 search ({exc.name} is not installed)", fix="pip install 'ponder[knowledge]'"
-        ) from None

@@ -6,7 +6,9 @@ Writes go to a staging folder that replaces the old index only once complete, so
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,12 +111,29 @@ def add_nodes(state: IndexState, nodes: Sequence[BaseNode]) -> None:
         state.docstore.add_documents(list(nodes), allow_update=True)
 
 
+def recover(index_dir: Path) -> None:
+    """Clean up after a ``ponder index`` that was killed (the caller holds the index's lock).
+
+    Killed between the two renames of ``persist``, the previous index is only under ``.NAME.old``:
+    it is moved back. Staging folders of killed runs are removed.
+    """
+    parent = index_dir.parent
+    if not parent.is_dir():
+        return
+    olds = sorted(parent.glob(f".{index_dir.name}.old*"), key=lambda p: p.stat().st_mtime, reverse=True)
+    if not index_dir.exists() and olds:
+        olds[0].rename(index_dir)
+        olds = olds[1:]
+    for leftover in [*olds, *parent.glob(f".{index_dir.name}.staging*")]:
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
 def persist(state: IndexState, info: BaseInfo, index_dir: Path, settings: IndexSettings) -> None:
     """Write the whole index to a staging folder, then swap it in for the old one."""
     index_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = index_dir.with_name(f".{index_dir.name}.staging")
-    old = index_dir.with_name(f".{index_dir.name}.old")
-    shutil.rmtree(staging, ignore_errors=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.staging-", dir=index_dir.parent))
+    staging.chmod(0o755)  # mkdtemp's 0700 would hide the index from other users
+    old = index_dir.with_name(f".{index_dir.name}.old-{os.getpid()}")
     (staging / STORAGE_DIR).mkdir(parents=True)
     if state.vectors is not None:
         state.vectors.storage_context.persist(persist_dir=str(staging / STORAGE_DIR))
@@ -139,7 +158,6 @@ def touch(info: BaseInfo, records: dict[str, FileRecord], index_dir: Path) -> No
 
 def write_bm25(nodes: list[BaseNode], folder: Path) -> None:
     """Build the BM25 index (llama-index-retrievers-bm25 over bm25s) and save it beside the docstore."""
-    from ponder.knowledge.retrieval import require_bm25
 
     require_bm25()
     from llama_index.retrievers.bm25 import BM25Retriever
@@ -149,3 +167,16 @@ def write_bm25(nodes: list[BaseNode], folder: Path) -> None:
     retriever = BM25Retriever(nodes=nodes, language=STOPWORDS, similarity_top_k=1)  # k is chosen at query time
     folder.mkdir(parents=True, exist_ok=True)
     retriever.persist(str(folder), show_progress=False)
+
+
+def require_bm25() -> None:
+    """BM25 lives in the ``knowledge`` extra: say how to install it rather than fail with an ImportError."""
+    try:
+        import bm25s  # noqa: F401
+        import llama_index.retrievers.bm25  # noqa: F401
+    except ImportError as exc:
+        from ponder.errors import MissingDependency
+
+        raise MissingDependency(
+            f"knowledge bases need BM25 search ({exc.name} is not installed)", fix="pip install 'ponder[knowledge]'"
+        ) from None

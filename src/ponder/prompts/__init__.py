@@ -20,7 +20,10 @@ def load(name: str, override_dir: Path | str | None = None) -> str:
     if folder:
         candidate = Path(folder).expanduser() / f"{name}.md"
         if candidate.is_file():
-            return candidate.read_text(encoding="utf-8").strip()
+            try:
+                return candidate.read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise ConfigError(f"cannot read the prompt file {candidate}: {exc}", fix="write it as UTF-8 text, or remove it to use Ponder's own") from None
         if not Path(folder).expanduser().is_dir():
             raise ConfigError(f"prompts folder {folder} does not exist", fix="fix prompts_dir in ponder.toml or PONDER_PROMPTS_DIR")
     return _packaged(name)
@@ -35,4 +38,13 @@ def _packaged(name: str) -> str:
 
 
 def render(template: str, override_dir: Path | str | None = None, /, **fields: object) -> str:
-    return load(template, override_dir).format(**fields)
+    text = load(template, override_dir)
+    try:
+        return text.format(**fields)
+    except (KeyError, IndexError, ValueError) as exc:
+        folder = override_dir or os.environ.get("PONDER_PROMPTS_DIR") or "ponder/prompts"
+        names = ", ".join("{" + f + "}" for f in fields) or "none"
+        raise ConfigError(
+            f"the prompt file {Path(folder) / (template + '.md')} cannot be filled in ({type(exc).__name__}: {exc})",
+            fix=f"use only the fields {names}, and write literal braces as {{{{ and }}}}",
+        ) from None

@@ -19,6 +19,8 @@ Answer = Literal["y", "n", "always"]
 _GENERIC_SOURCES = frozenset({"python", "json-schema", "builtin"})
 """Sources that name no package or server: an allow-list entry "python" means the tool, not every tool."""
 Asker = Callable[[Tool, dict[str, Any]], Answer]
+Approver = Callable[[Tool, dict[str, Any]], bool]
+"""Answers whether a tool that needs approval may run with these arguments (the loop asks it)."""
 
 
 @dataclass

@@ -44,6 +44,9 @@ class Tool:
     metadata: dict[str, Any] = field(default_factory=dict)
     opt_in: bool = False
     """Off unless selected by name (``--tools`` or ``tools = [...]``): tools that reach outside the process."""
+    plain_arguments: bool = False
+    """Pass (and record) the checked arguments as JSON values, not model instances: what LlamaIndex and
+    LangChain tools expect, since their own agents hand them the model's JSON."""
     context_param: str | None = None
     """The first parameter, typed ``RunContext``, that receives the run's context (not in the schema)."""
 
@@ -133,6 +136,28 @@ class Tool:
             opt_in=opt_in,
         )
 
+    @classmethod
+    def from_llama_index(cls, tool: Any, **policy: Any) -> Tool:
+        """A LlamaIndex ``BaseTool`` (``FunctionTool``, a tool spec's tools, ``QueryEngineTool``) as a Ponder tool.
+
+        ``policy``: ``needs_approval``, ``opt_in``, ``timeout``, ``source``, ``name``. Its schema
+        becomes Ponder's, so its arguments are validated and coerced before the call.
+        """
+        from ponder.tools.interop import from_llama_index
+
+        return from_llama_index(tool, **policy)
+
+    @classmethod
+    def from_langchain(cls, tool: Any, **policy: Any) -> Tool:
+        """A LangChain ``BaseTool`` (``@tool``, ``StructuredTool``, a community tool) as a Ponder tool.
+
+        Needs ``langchain-core`` (``pip install 'ponder[langchain]'``); the same ``policy`` as
+        ``from_llama_index``.
+        """
+        from ponder.tools.interop import from_langchain
+
+        return from_langchain(tool, **policy)
+
     # -- use ----------------------------------------------------------------------------
     def validate(self, arguments: Mapping[str, Any]) -> dict[str, Any]:
         """Check and coerce arguments against the schema; a failure is a message for the model."""
@@ -142,7 +167,10 @@ class Tool:
             raise ToolArgumentsError(self._explain(exc)) from None
         fields = self.args_model.model_fields
         given = parsed.model_fields_set | _required(self.args_model)
-        return {fields[k].alias or k: getattr(parsed, k) for k in given}
+        if self.plain_arguments:
+            plain: dict[str, Any] = parsed.model_dump(mode="json", by_alias=True, include=given, exclude_unset=True)
+            return plain
+        return {fields[k].alias or k: getattr(parsed, k) for k in fields if k in given}
 
     def invoke(self, arguments: Mapping[str, Any], context: RunContext[Any] | None = None) -> Any:
         """Run the tool with already validated arguments (and the run's context, if it takes one)."""
@@ -171,6 +199,17 @@ class Tool:
             parts.append(part)
         return f"{self.name}({', '.join(parts)})"
 
+    def describe(self) -> str:
+        """The tool for a prompt: ``signature: description``, then ``  a: what a is`` per documented parameter.
+
+        The same facts as its JSON schema in about 30% fewer tokens; the text protocol and the
+        embedded model's compact listing both use it.
+        """
+        head = f"{self.signature()}: {self.description}" if self.description else self.signature()
+        properties: dict[str, Any] = self.parameters.get("properties") or {}
+        lines = [f"  {name}: {spec['description']}" for name, spec in properties.items() if spec.get("description")]
+        return "\n".join([head, *lines])
+
     @cached_property
     def llama_tool(self) -> FunctionTool:
         """The same tool as a LlamaIndex ``FunctionTool`` (for native tool calling and stock agents)."""
@@ -183,6 +222,7 @@ class Tool:
         )
 
     def openai_schema(self) -> dict[str, Any]:
+        """The tool as an OpenAI function-calling schema (what native backends and templates receive)."""
         return {
             "type": "function",
             "function": {"name": self.name, "description": self.description, "parameters": self.parameters},
@@ -285,17 +325,31 @@ def tool(
     return wrap(fn) if fn is not None else wrap
 
 
-def as_tool(obj: Tool | Callable[..., Any]) -> Tool:
-    """Accept a Tool or a plain documented function."""
+def as_tool(obj: Any) -> Tool:
+    """Accept a Tool, a plain documented function, a LlamaIndex ``BaseTool`` or a LangChain ``BaseTool``."""
     if isinstance(obj, Tool):
         return obj
+    from ponder.tools import interop  # cheap: it imports LlamaIndex or LangChain only for their objects
+
+    if interop.is_llama_index_tool(obj):
+        return interop.from_llama_index(obj)
+    if interop.is_langchain_tool(obj):
+        return interop.from_langchain(obj)
+    if interop.is_collection(obj):
+        raise ToolDefinitionError(
+            f"{type(obj).__name__} holds several tools, not one",
+            fix="pass its tools: ponder.tools.interop.tools_from(obj) (or spec.to_tool_list())",
+        )
     if callable(obj):
         return Tool.from_function(obj)
-    raise ToolDefinitionError(f"{obj!r} is not a tool", fix="pass a function or a ponder.Tool")
+    raise ToolDefinitionError(
+        f"{obj!r} is not a tool", fix="pass a function, a ponder.Tool, or a LlamaIndex or LangChain tool"
+    )
 
 
 def import_tools(ref: str) -> list[Tool]:
-    """The tools ``package.module:name`` points at: a Tool, a list of them, or a documented function."""
+    """The tools ``package.module:name`` points at: a Tool, a list of them, a documented function, a LlamaIndex
+    or LangChain tool, a LlamaHub tool spec or a LangChain toolkit."""
     import importlib
 
     module_name, _, attr = ref.partition(":")
@@ -307,6 +361,8 @@ def import_tools(ref: str) -> list[Tool]:
         raise ToolDefinitionError(
             f"cannot import the tool '{ref}': {exc}", fix="check the module path and that its package is installed"
         ) from exc
+    from ponder.tools.interop import is_collection, tools_from
+
     items = obj if isinstance(obj, list | tuple) else [obj]
-    return [as_tool(item) for item in items]
+    return [tool for item in items for tool in (tools_from(item) if is_collection(item) else [as_tool(item)])]
 

@@ -15,6 +15,7 @@ import atexit
 import concurrent.futures
 import contextlib
 import json
+import logging
 import tempfile
 import threading
 from collections.abc import Mapping
@@ -24,6 +25,8 @@ from ponder.tools.base import Tool
 
 if TYPE_CHECKING:
     from ponder.config import McpServerConfig
+
+log = logging.getLogger(__name__)
 
 CALL_TIMEOUT = 120.0
 
@@ -190,7 +193,9 @@ def connect(name: str, config: McpServerConfig, *, timeout: float) -> McpConnect
             connection.start(timeout)
         except McpStartError as exc:
             _FAILED[key] = str(exc)
+            log.warning("%s; its tools are left out", exc)
             raise
+        log.info("MCP server '%s' (%s) started: %d tools", name, connection.describe(), len(connection.tools))
         _POOL[key] = connection
         return connection
 

@@ -24,7 +24,7 @@ from ponder.tools.base import Tool, as_tool
 if TYPE_CHECKING:
     from importlib.metadata import EntryPoint
 
-    from ponder.config import McpServerConfig
+    from ponder.config import McpServerConfig, ToolkitConfig
     from ponder.tools.settings import ToolSettings
 
 GROUP = "ponder.tools"
@@ -63,9 +63,12 @@ class Registry:
 
 
 def load_registry(
-    *, settings: ToolSettings | None = None, mcp_servers: Mapping[str, McpServerConfig] | None = None
+    *,
+    settings: ToolSettings | None = None,
+    mcp_servers: Mapping[str, McpServerConfig] | None = None,
+    toolkits: Mapping[str, ToolkitConfig] | None = None,
 ) -> Registry:
-    """Built-ins, then installed plugins (by package name), then the tools of ``mcp_servers``."""
+    """Built-ins, then installed plugins (by package name), then the tools of ``mcp_servers`` and ``toolkits``."""
     from ponder.tools.settings import ToolSettings
 
     settings = settings or ToolSettings.configured()
@@ -74,7 +77,42 @@ def load_registry(
         _load_entry_point(registry, ep, source, settings)
     if mcp_servers:
         add_mcp_tools(registry, servers=mcp_servers, settings=settings)
+    if toolkits:
+        add_toolkits(registry, toolkits=toolkits)
     return registry
+
+
+TOOLKIT_PREFIX = "toolkit:"
+
+
+def add_toolkits(registry: Registry, *, toolkits: Mapping[str, ToolkitConfig]) -> None:
+    """The tools of every ``[toolkits.NAME]`` table (LlamaHub tool specs, LangChain tools), source ``toolkit:NAME``.
+
+    A toolkit that cannot be built becomes a warning, as a plugin or an MCP server would.
+    """
+    from ponder.errors import PonderError
+    from ponder.tools.references import load_reference
+
+    for name, kit in toolkits.items():
+        source = f"{TOOLKIT_PREFIX}{name}"
+        try:
+            tools = load_reference(
+                kit.from_, args=kit.args, source=source, needs_approval=kit.needs_approval, opt_in=kit.opt_in, timeout=kit.timeout
+            )
+        except PonderError as exc:
+            registry.warnings.append(f"toolkit '{name}' ({kit.from_}) failed to load: {exc.message}; fix: {exc.fix}")
+            continue
+        for tool in tools:
+            registry.add(tool, origin=source)
+
+
+def add_reference(registry: Registry, reference: str) -> None:
+    """The tools a ``llamahub:...`` or ``langchain:...`` reference names, source the reference (errors raise)."""
+    from ponder.tools.references import load_reference
+
+    for tool in load_reference(reference):
+        if registry.tools.get(tool.name) is not tool:
+            registry.add(tool, origin=reference)
 
 
 def add_mcp_tools(registry: Registry, *, servers: Mapping[str, McpServerConfig], settings: ToolSettings) -> None:
@@ -149,7 +187,7 @@ def _call_factory(factory: Any, settings: ToolSettings) -> Any:
 def _as_plugin_tool(item: Any) -> Tool:
     if isinstance(item, Tool):
         return item
-    if callable(item):
+    if callable(item) or hasattr(item, "metadata"):  # a function, or a LlamaIndex or LangChain tool
         return as_tool(item)
     raise TypeError(f"expected a Tool, a list of Tools or a function returning them, got {type(item).__name__}")
 

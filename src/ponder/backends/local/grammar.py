@@ -48,6 +48,8 @@ class CallWatch:
         self.passed = ""
         self.held = ""
         self.start: int | None = None
+        self.opener = ""
+        """How the call opened: ``tag`` (``<tool_call>``), ``fence`` (a ```json block) or ``bare``."""
 
     def feed(self, piece: str) -> str:
         text = self.passed + self.held + piece
@@ -55,6 +57,8 @@ class CallWatch:
         head = _HEAD.search(text, window)
         if head is not None:
             self.start = head.start(1)
+            opened = head.group(0).lstrip()
+            self.opener = "tag" if opened.startswith("<tool_call>") else "fence" if opened.startswith("```") else "bare"
             out = text[len(self.passed) : self.start]
             self.passed, self.held = text[: self.start], ""
             return out
@@ -93,22 +97,36 @@ def call_schema(tools: Sequence[Tool]) -> dict[str, Any]:
     return alternatives[0] if len(alternatives) == 1 else {"anyOf": alternatives}
 
 
-def grammar_for(tools: Sequence[Tool]) -> LlamaGrammar | None:
-    """The grammar for a call to one of ``tools`` (cached), or None if a schema cannot be converted."""
+def grammar_for(tools: Sequence[Tool], *, opener: str = "") -> LlamaGrammar | None:
+    """The grammar for a call to one of ``tools`` (cached), or None if a schema cannot be converted.
+
+    ``opener``: how the call opened. After a call in ``<tool_call>`` tags or a ```json block the
+    grammar also lets the model close it and write more calls the same way (several calls at
+    once, as Qwen's template asks for them), or stop.
+    """
     schema = call_schema(tools)
-    key = hashlib.sha256(json.dumps(schema, sort_keys=True, default=str).encode()).hexdigest()
+    several = _SEVERAL.get(opener, "")
+    key = hashlib.sha256(json.dumps([schema, several], sort_keys=True, default=str).encode()).hexdigest()
     with _LOCK:
         if key not in _CACHE:
-            _CACHE[key] = _build(schema)
+            _CACHE[key] = _build(schema, several)
         return _CACHE[key]
 
 
-def _build(schema: dict[str, Any]) -> LlamaGrammar | None:
+_SEVERAL = {
+    "tag": 'root ::= call ( "</tool_call>" ( "\\n<tool_call>\\n" call "</tool_call>" )* )?',
+    "fence": 'root ::= call ( "```" ( "\\n```json\\n" call "```" )* )?',
+}
+
+
+def _build(schema: dict[str, Any], several: str) -> LlamaGrammar | None:
     from llama_cpp.llama_grammar import LlamaGrammar, json_schema_to_gbnf
 
     try:
         gbnf = json_schema_to_gbnf(json.dumps(schema))
         gbnf = _SPACE_RULE.sub(_LAYOUT, gbnf)
+        if several:
+            gbnf = re.sub(r"^root ::=", "call ::=", gbnf, flags=re.MULTILINE) + "\n" + several
         return LlamaGrammar.from_string(gbnf, verbose=False)
     except Exception:  # an exotic schema: fall back to free generation, the loop still validates
         return None
@@ -117,8 +135,8 @@ def _build(schema: dict[str, Any]) -> LlamaGrammar | None:
 def answer_grammar(schema: dict[str, Any], tools: Sequence[Tool] = ()) -> LlamaGrammar | None:
     """The grammar of a typed answer, or (with ``tools``) of a reply that is either a call or the answer.
 
-    A call may open with ``<tool_call>``, as the model's template teaches; the answer is the bare
-    JSON value. Cached; None if a schema cannot be converted (the loop still validates).
+    A call may open with ``<tool_call>``, as the model's template teaches (then several calls may
+    follow one another, each in its tags); the answer is the bare JSON value. Cached; None if a schema cannot be converted (the loop still validates).
     """
     call = call_schema(tools) if tools else None
     key = hashlib.sha256(json.dumps([schema, call], sort_keys=True, default=str).encode()).hexdigest()
@@ -137,7 +155,9 @@ def _build_answer(schema: dict[str, Any], call: dict[str, Any] | None) -> LlamaG
         root = answer
         if call is not None:
             called = converter.visit(converter.resolve_refs(call, "call"), "call")
-            root = f'"<tool_call>" "\\n"? {called} | {called} | {answer}'
+            # In <tool_call> tags, more calls may follow (several at once, as with ``grammar_for``).
+            tagged = f'"<tool_call>" "\\n"? {called} ( "</tool_call>" ( "\\n<tool_call>\\n" {called} "</tool_call>" )* )?'
+            root = f"{tagged} | {called} | {answer}"
         gbnf = f"root ::= {root}\n{converter.format_grammar()}"
         gbnf = _CHAR_RULE.sub(lambda _: _STRICT_CHAR, _SPACE_RULE.sub(lambda _: _LAYOUT, gbnf))
         return LlamaGrammar.from_string(gbnf, verbose=False)

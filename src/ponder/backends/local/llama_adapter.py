@@ -41,6 +41,11 @@ def missing_attributes(llama: Llama) -> list[str]:
     return missing
 
 
+def missing_grammar_attributes(grammar: LlamaGrammar) -> list[str]:
+    """The private attributes Ponder uses that a ``LlamaGrammar`` lacks."""
+    return [name for name in GRAMMAR_ATTRIBUTES if not hasattr(grammar, name)]
+
+
 def check(llama: Llama) -> None:
     """Raise a ``BackendError`` naming the fix when this llama-cpp-python lacks what Ponder uses."""
     missing = missing_attributes(llama)

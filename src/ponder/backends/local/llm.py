@@ -1,4 +1,4 @@
-"""The embedded model as a LlamaIndex LLM, sharing the loaded weights with ``LocalBackend``.
+"""The embedded model as a LlamaIndex LLM, sharing the loaded weights with the ``LocalBackend`` that made it.
 
 Lets stock LlamaIndex components (chat engines, the stock agents in benchmarks) run on the
 very model Ponder's loop uses, with the GGUF's own chat template.
@@ -25,13 +25,13 @@ from pydantic import PrivateAttr
 from ponder.backends.base import ModelReply, ModelRequest
 
 if TYPE_CHECKING:
-    from ponder.backends.local.backend import LocalBackend
+    from ponder.backends.base import Backend
 
 
 class LocalLlamaLLM(CustomLLM):
-    _backend: LocalBackend = PrivateAttr()
+    _backend: Backend = PrivateAttr()
 
-    def __init__(self, *, backend: LocalBackend, **kwargs: Any) -> None:
+    def __init__(self, *, backend: Backend, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._backend = backend
 

@@ -3,13 +3,13 @@
 A GGUF's chat template lists the tools by writing each one's OpenAI schema with ``tojson``. Half
 of those tokens are JSON structure (``"type": "object", "properties": {``, a ``"description"`` key
 per parameter), and on a CPU that reads about 20 prompt tokens/s a list of four tools costs
-seconds on every new conversation. ``describe`` writes the same facts (name, description, each
+seconds on every new conversation. ``Tool.describe`` writes the same facts (name, description, each
 parameter's type, enum values, default, whether it is optional, its description) as text the
 model reads like a docstring, in about 30% fewer tokens. Calls are still written and parsed as JSON.
 
 It is opt-in (``[local] tool_listing = "signature"``): on BFCL's single-call cases it made the 1.5B
 model both faster and more accurate, but on Ponder's smoke eval it lost two multi-step tasks that
-the JSON listing passes (see the README).
+the JSON listing passes (see docs/loop.md).
 """
 
 from __future__ import annotations
@@ -24,19 +24,11 @@ TOOL_LISTINGS: tuple[str, ...] = get_args(ToolListing)
 
 
 class ListedTool(dict[str, Any]):
-    """A tool's OpenAI schema (what a template may read field by field) that ``tojson`` writes as ``describe``."""
+    """A tool's OpenAI schema (what a template may read field by field) that ``tojson`` writes as ``Tool.describe``."""
 
     def __init__(self, tool: Tool) -> None:
         super().__init__(tool.openai_schema())
-        self.text = describe(tool)
-
-
-def describe(tool: Tool) -> str:
-    """``name(a: integer, b?: string): what it does`` and ``  a: what a is`` for each documented parameter."""
-    head = f"{tool.signature()}: {tool.description}" if tool.description else tool.signature()
-    properties: dict[str, Any] = tool.parameters.get("properties") or {}
-    lines = [f"  {name}: {spec['description']}" for name, spec in properties.items() if spec.get("description")]
-    return "\n".join([head, *lines])
+        self.text = tool.describe()
 
 
 def listing_formatter(template: str, *, eos_token: str) -> Any:

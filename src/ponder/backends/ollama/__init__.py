@@ -13,7 +13,12 @@ if TYPE_CHECKING:
 
 
 def create(model: str, **options: Any) -> OllamaBackend:
-    """``ollama:<model>``; options: host, timeout, context_window, keep_alive."""
+    """``ollama:<model>``; options: host, timeout, context_window, keep_alive, max_retries."""
+    from ponder.backends.ollama.server import ollama_host
+    from ponder.backends.retry import check_url
+
+    # Before the client is imported: the ``ollama`` package parses OLLAMA_HOST at import time.
+    check_url(options.get("host") or ollama_host(), "host" if options.get("host") else "OLLAMA_HOST")
     from ponder.backends.ollama.backend import OllamaBackend
 
     return OllamaBackend(model, **options)

@@ -27,10 +27,10 @@ def ollama_host() -> str:
     if not sep:
         scheme, rest = "http", raw
     default_port = DEFAULT_PORT if not sep else (443 if scheme == "https" else 80)
-    parts = urlsplit(f"{scheme}://{rest}")
     try:
+        parts = urlsplit(f"{scheme}://{rest}")
         port = parts.port or default_port
-    except ValueError:  # a malformed port: leave it for the connection error to report
+    except ValueError:  # a malformed host or port: returned as written, for the backend to refuse by name
         return f"{scheme}://{rest}"
     host = parts.hostname or "127.0.0.1"
     if ":" in host:

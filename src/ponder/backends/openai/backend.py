@@ -10,8 +10,9 @@ errors that name the fix.
 from __future__ import annotations
 
 import itertools
+import logging
 import os
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import closing
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from llama_index.core.base.llms.types import ChatResponse
 from llama_index.llms.openai.utils import ALL_AVAILABLE_MODELS, O1_MODELS, is_chatcomp_api_supported
 from llama_index.llms.openai_like import OpenAILike
+from openai import DEFAULT_CONNECTION_LIMITS
 
 from ponder.backends.base import (
     Backend,
@@ -29,17 +31,15 @@ from ponder.backends.base import (
     TextGuard,
     Usage,
 )
-from ponder.backends.native import assistant_message, estimate_usage, parse_arguments, translate_errors
-from ponder.backends.openai.errors import (
-    OPENAI_API,
-    EmptyStream,
-    Endpoint,
-    refuses_streaming_tools,
-    translate,
-)
+from ponder.backends.native import assistant_message, estimate_usage, parse_arguments
+from ponder.backends.openai.errors import OPENAI_API, EmptyStream, Endpoint, classify, refuses_streaming_tools
 from ponder.backends.openai.http import AsyncCompatibleClient, CompatibleClient
 from ponder.backends.openai.response_format import next_dialect, refuses_response_format, response_format
+from ponder.backends.retry import EmptyReply, Fault, RetryLog, RetryPolicy, StreamCut, check_url, retrying
+from ponder.backends.transport import Attempt, DeadlineTransport
 from ponder.errors import BackendAuthError, BackendError, ConfigError
+
+log = logging.getLogger(__name__)
 
 PLACEHOLDER_KEY = "sk-no-key-required"
 """Sent to a compatible server when no key is set: the SDK insists on one, llama.cpp ignores it."""
@@ -68,6 +68,8 @@ class _Collected:
     calls: dict[int, _Call] = field(default_factory=dict)
     usage: Any = None
     finish_reason: str | None = None
+    choices: int = 0
+    """Chunks that carried a choice (a stream of usage-only chunks answered nothing)."""
 
 
 class OpenAIBackend(Backend):
@@ -98,6 +100,8 @@ class OpenAIBackend(Backend):
             )
         self.model = model
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or "").rstrip("/") or None
+        if self.base_url is not None:
+            check_url(self.base_url, "OPENAI_BASE_URL" if base_url is None else "base_url")
         key = api_key or os.environ.get("OPENAI_API_KEY") or None
         self.endpoint = Endpoint(
             model=model, base_url=self.base_url, has_key=key is not None, timeout=timeout
@@ -111,20 +115,28 @@ class OpenAIBackend(Backend):
         self._reasoning = model in O1_MODELS
         self.answer_format = "json_schema"
         """How typed answers are asked for: json_schema, json_object or none (see ``response_format``)."""
-        self._http = CompatibleClient()
+        self.retry_policy = RetryPolicy(retries=max_retries)
+        self.retry_log = RetryLog()
+        self._http = CompatibleClient(transport=DeadlineTransport(limits=DEFAULT_CONNECTION_LIMITS))
         self._ahttp = AsyncCompatibleClient()
-        self._llm = OpenAILike(
-            model=model,
-            api_key=key or PLACEHOLDER_KEY,
-            api_base=self.base_url or OPENAI_API,
-            is_chat_model=True,
-            is_function_calling_model=True,
-            context_window=self.capabilities.context_window,
-            timeout=timeout,
-            max_retries=max_retries,
-            http_client=self._http,
-            async_http_client=self._ahttp,
-        )
+        settings: dict[str, Any] = {
+            "model": model,
+            "api_key": key or PLACEHOLDER_KEY,
+            "api_base": self.base_url or OPENAI_API,
+            "is_chat_model": True,
+            "is_function_calling_model": True,
+            "context_window": self.capabilities.context_window,
+            "timeout": timeout,
+            "http_client": self._http,
+            "async_http_client": self._ahttp,
+        }
+        # ``llm`` is for stock LlamaIndex agents, with the SDK's own retries; Ponder's requests go
+        # through ``_calls``, which never retries by itself: ``retrying`` applies Ponder's policy.
+        self._llm = OpenAILike(**settings, max_retries=max_retries)
+        self._calls = OpenAILike(**settings, max_retries=0)
+        # The SDK imports its resource modules on the first request (about 1-2 s): pay that here,
+        # not inside the first request's time limit.
+        import openai.resources.chat  # noqa: F401
 
     @property
     def llm(self) -> OpenAILike:
@@ -155,26 +167,40 @@ class OpenAIBackend(Backend):
                 "(e.g. http://127.0.0.1:8080/v1)",
             )
         if request.tools and not self.capabilities.streaming_with_tools:
-            yield from self._complete(request)
+            yield from self._retrying(request, self._complete)
             return
         started = False
         try:
-            with closing(self._stream(request)) as items:
-                for item in items:
-                    started = True
-                    yield item
+            for item in self._retrying(request, self._stream):
+                started = True
+                yield item
         except BackendError as exc:
             if started or not (request.tools and refuses_streaming_tools(exc)):
                 raise
             # Remember, and ask without streaming (this request and the next ones).
+            log.info("%s refused to stream while tools are offered; asking without streaming from now on", self.endpoint.where)
             self.capabilities = replace(self.capabilities, streaming_with_tools=False)
-            yield from self._complete(request)
+            yield from self._retrying(request, self._complete)
 
-    def _stream(self, request: ModelRequest) -> Generator[str | ModelReply, None, None]:
+    def _retrying(
+        self, request: ModelRequest, method: Callable[[ModelRequest, Attempt], Generator[str | ModelReply, None, None]]
+    ) -> Iterator[str | ModelReply]:
+        def classify_fault(exc: BaseException, attempt: Attempt, produced: bool) -> Fault | None:
+            return classify(exc, attempt, produced, self.endpoint, tools=bool(request.tools), typed=request.answer_schema is not None)
+
+        return retrying(
+            lambda attempt: method(request, attempt),
+            classify=classify_fault,
+            deadline=request.deadline,
+            policy=self.retry_policy,
+            log=self.retry_log,
+        )
+
+    def _stream(self, request: ModelRequest, attempt: Attempt) -> Generator[str | ModelReply, None, None]:
         guard = TextGuard(request)
         collected = _Collected()
-        chunks = self._llm.stream_chat(list(request.messages), **self._request_options(request))
-        items = translate_errors(chunks, self._translate)
+        chunks = self._calls.stream_chat(list(request.messages), **self._request_options(request))
+        items = attempt.iterate(chunks)
         opened: list[Any] = []
         try:
             with self._http.capture() as opened:
@@ -198,37 +224,56 @@ class OpenAIBackend(Backend):
             chunks.close()
             for response in opened:  # on an early stop this hangs up: the server stops generating
                 response.close()
+        if not guard.stopped:
+            self._check_finished(collected, guard)
         yield from guard.rest()
         yield self._reply(request, guard, collected)
+
+    def _check_finished(self, collected: _Collected, guard: TextGuard) -> None:
+        """A stream that ended on its own must have answered something.
+
+        A missing finish reason alone is tolerated (some compatible servers leave it out); a
+        connection cut mid-stream shows up as a transport error instead.
+        """
+        where = self.endpoint.where
+        if guard.text or collected.calls:
+            return
+        if not collected.choices:
+            raise EmptyReply(f"{where} answered with no choices (an empty answer)", fix="retry; check the server's log")
+        if collected.finish_reason is None:
+            raise StreamCut(
+                f"the stream from {where} ended before anything was answered (no text, no tool call, no finish reason)",
+                fix=f"retry; check the server at {self.endpoint.env_hint}",
+            )
+        raise EmptyReply(
+            f"{where} sent an empty answer: no text and no tool call (finish reason '{collected.finish_reason}')",
+            fix="check the model and its chat template on the server"
+            + ("; raise max_tokens_per_step" if collected.finish_reason == "length" else ""),
+        )
 
     def close(self) -> None:
         self._http.close()
 
-    def _complete(self, request: ModelRequest) -> Iterator[str | ModelReply]:
+    def _complete(self, request: ModelRequest, attempt: Attempt) -> Generator[str | ModelReply, None, None]:
         """One non-streamed request, for servers that cannot stream while tools are offered."""
         options = self._request_options(request)
         options.pop("stream_options")
-        try:
-            response = self._llm.chat(list(request.messages), **options)
-        except Exception as exc:
-            error = self._translate(exc)
-            if error is None:
-                raise
-            raise error from exc
+        response = attempt.call(self._calls.chat, list(request.messages), **options)
         raw: Any = response.raw  # the SDK's ChatCompletion
+        if not getattr(raw, "choices", None):
+            raise EmptyReply(f"{self.endpoint.where} answered with no choices (an empty answer)", fix="retry; check the server's log")
         choice = raw.choices[0]
-        collected = _Collected(usage=raw.usage, finish_reason=choice.finish_reason)
+        collected = _Collected(usage=raw.usage, finish_reason=choice.finish_reason, choices=1)
         for i, call in enumerate(choice.message.tool_calls or []):
             collected.calls[i] = _Call(id=call.id, name=call.function.name, arguments=call.function.arguments)
         guard = TextGuard(request)
         shown, _ = guard.feed(choice.message.content or "")
+        if not guard.stopped:
+            self._check_finished(collected, guard)
         if shown:
             yield shown
         yield from guard.rest()
         yield self._reply(request, guard, collected)
-
-    def _translate(self, exc: Exception) -> BackendError | None:
-        return translate(exc, self.endpoint)
 
     # -- one request -------------------------------------------------------------------------
     def _request_options(self, request: ModelRequest) -> dict[str, Any]:
@@ -284,6 +329,7 @@ def _read_chunk(chunk: ChatResponse, collected: _Collected) -> str:
     if usage is not None:
         collected.usage = usage
     for choice in getattr(raw, "choices", None) or []:
+        collected.choices += 1
         if choice.finish_reason:
             collected.finish_reason = choice.finish_reason
         for delta in (choice.delta.tool_calls if choice.delta else None) or []:

@@ -1,7 +1,7 @@
-"""The ``openai`` SDK's exceptions as ``PonderError``s that name the fix.
+"""The ``openai`` SDK's exceptions as ``PonderError``s that name the fix, and as retry ``Fault``s.
 
 The API key never appears in a message: a 401 is reported without the server's text (some
-servers echo part of the key back).
+servers echo part of the key back), and every other server text is redacted (``ponder.redact``).
 """
 
 from __future__ import annotations
@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ponder.backends.retry import EmptyReply, Fault, connection_fault, deadline_error, status_fault
+from ponder.backends.transport import Attempt
 from ponder.errors import BackendAuthError, BackendError, BackendUnavailable, ModelNotFound
+from ponder.redact import redact
 
 OPENAI_API = "https://api.openai.com/v1"
 
@@ -57,10 +60,7 @@ def translate(exc: Exception, endpoint: Endpoint) -> BackendError | None:
             f"{where} has no model '{endpoint.model}' (HTTP 404: {server_message(exc)})", fix=fix
         )
     if isinstance(exc, (openai.APITimeoutError, httpx.TimeoutException)):
-        return BackendUnavailable(
-            f"{where} did not answer within {endpoint.timeout:g}s",
-            fix=f"check that the server at {hint} is running and not overloaded, or allow more time with timeout=",
-        )
+        return timeout_error(endpoint)
     if isinstance(exc, (openai.APIConnectionError, httpx.TransportError)):
         return BackendUnavailable(
             f"cannot connect to {where}", fix=f"check that the server at {hint} is running"
@@ -78,8 +78,73 @@ def translate(exc: Exception, endpoint: Endpoint) -> BackendError | None:
             else "retry; see https://status.openai.com",
         )
     if isinstance(exc, openai.APIError):  # an error event in the middle of a stream
-        return BackendError(f"{where} failed mid-answer: {exc.message}", fix="retry the request")
+        return BackendError(f"{where} failed mid-answer: {redact(exc.message)}", fix="retry the request")
     return None
+
+
+def classify(
+    exc: BaseException, attempt: Attempt, produced: bool, endpoint: Endpoint, *, tools: bool, typed: bool = False
+) -> Fault | None:
+    """The fault behind an exception the SDK (or httpx under it) raised; None for anything else.
+
+    ``typed``: the request carried a ``response_format``; a server that refuses it (even with a
+    500, as llama-cpp-python does) is not asked again the same way: the backend changes dialect.
+    """
+    import httpx
+    import openai
+
+    from ponder.backends.openai.response_format import refuses_response_format
+
+    where, hint = endpoint.where, endpoint.env_hint
+    if attempt.expired():
+        return Fault(deadline_error(where, attempt.deadline, f"check the server at {hint}, or allow more time with --timeout"))
+    if isinstance(exc, openai.APIStatusError):
+        error = translate(exc, endpoint)
+        if error is None or (tools and refuses_streaming_tools(exc)) or (typed and refuses_response_format(exc)):
+            return Fault(error or BackendError(str(exc)), retryable=False)
+        return status_fault(exc.status_code, error, exc.response.headers)
+    if isinstance(exc, openai.APIConnectionError) and exc.__cause__ is not None:
+        exc = exc.__cause__  # the transport's own exception says what happened
+    if isinstance(exc, (openai.APITimeoutError, httpx.TimeoutException)):
+        return Fault(timeout_error(endpoint))
+    if isinstance(exc, (openai.APIConnectionError, httpx.TransportError)):
+        return connection_fault(exc, attempt, produced, where, fix=f"check that the server at {hint} is running")
+    if isinstance(exc, openai.APIError):  # an error event in the middle of a stream
+        return Fault(BackendError(f"{where} failed mid-answer: {exc.message}", fix="retry the request"), retryable=not produced)
+    if isinstance(exc, (ValueError, KeyError, TypeError, AttributeError, IndexError)):
+        return Fault(unreadable(exc, attempt, where, fix=f"check that {hint} is an OpenAI-compatible server (its /v1 URL)"))
+    return None
+
+
+def unreadable(exc: BaseException, attempt: Attempt, where: str, *, fix: str) -> BackendError:
+    """An answer the client could not read: invalid JSON, or JSON of the wrong shape."""
+    import json
+
+    detail = " ".join(str(exc).split())[:160]
+    if isinstance(exc, json.JSONDecodeError):
+        return BackendError(f"{where} sent an answer that is not valid JSON ({detail})", fix=fix)
+    body = _body(attempt)
+    if isinstance(body, dict) and body.get("choices") == []:
+        return EmptyReply(f"{where} answered with no choices (an empty answer)", fix="retry; check the server's log")
+    return BackendError(f"{where} sent an answer Ponder cannot read ({type(exc).__name__}: {detail})", fix=fix)
+
+
+def _body(attempt: Attempt) -> Any:
+    import json
+
+    response = attempt.last_response
+    try:
+        return json.loads(response.content) if response is not None else None
+    except Exception:  # a streamed body that was not read, or not JSON
+        return None
+
+
+def timeout_error(endpoint: Endpoint) -> BackendUnavailable:
+    """The backend's own per-request timeout (``timeout=``) passed; the run's deadline is named elsewhere."""
+    return BackendUnavailable(
+        f"{endpoint.where} did not answer within {endpoint.timeout:g}s",
+        fix=f"check that the server at {endpoint.env_hint} is running and not overloaded, or allow more time with timeout=",
+    )
 
 
 class EmptyStream(BackendError):
@@ -102,7 +167,8 @@ def refuses_streaming_tools(exc: BaseException) -> bool:
 
 
 def server_message(exc: Any) -> str:
+    """The server's own words about an error, secrets redacted (servers echo keys back)."""
     body = getattr(exc, "body", None)
     if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return str(body["message"])
-    return str(body or getattr(exc, "message", "") or type(exc).__name__)
+        return redact(str(body["message"]))
+    return redact(str(body or getattr(exc, "message", "") or type(exc).__name__))

@@ -68,7 +68,7 @@ class ChatState:
         return self.handle.get()
 
     def _build(self) -> Agent:
-        from ponder.cli.common import build_agent
+        from ponder.cli.common import build_agent, record_runs
         from ponder.config import load_config
         from ponder.tools.registry import load_registry
 
@@ -77,6 +77,7 @@ class ChatState:
         if not getattr(args, "model", None) and self.session.model:
             args.model = self.session.model
         agent = build_agent(args, config=config, quiet=True)
+        record_runs(agent, source="chat", config=config)
         self.approver.base = agent.spec.approver()
         agent.approve = self.approver
         # every tool that /tools could enable (MCP servers were started by build_agent if needed)

@@ -1,11 +1,12 @@
 """Run a command as a bounded child process: wall-clock timeout, CPU, memory and process limits, capped output.
 
-Used by the ``python`` and ``shell`` tools. The child starts in its own session so the whole
-process group dies on timeout. Process count is limited by RLIMIT_NPROC; root ignores that
-limit, so when Ponder runs as root and a pids cgroup can be created, the child also runs in
-its own cgroup with ``pids.max`` (and everything left in it is killed at the end). This
-bounds accidents and sloppy code from a model; it is not a security boundary against code
-written to escape (use a container or VM for that).
+Used by the ``python`` and ``shell`` tools. Given a ``Jail``, the command runs inside the
+bubblewrap sandbox of ``_isolation`` (its own namespaces, an unprivileged user, no parent
+environment, no other files, no network); the limits below apply on top. The child starts in
+its own session so the whole process group dies on timeout. Process count is limited by
+RLIMIT_NPROC; root ignores that limit, so when Ponder runs as root and a pids cgroup can be
+created, the child also runs in its own cgroup with ``pids.max`` (and everything left in it is
+killed at the end).
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+from ponder.tools.builtin._isolation import Jail, command, sandbox_env, sandbox_uid
 
 _CGROUP_BASES = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))
 
@@ -79,9 +82,24 @@ def _signal_name(number: int) -> str:
 
 
 def run_bounded(
-    argv: Sequence[str], *, bounds: Bounds, cwd: Path, env: Mapping[str, str] | None = None, stdin: str | None = None
+    argv: Sequence[str],
+    *,
+    bounds: Bounds,
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    stdin: str | None = None,
+    jail: Jail | None = None,
 ) -> Finished:
-    """Run ``argv`` to completion or until a limit ends it; never raises for what the child does."""
+    """Run ``argv`` to completion or until a limit ends it; never raises for what the child does.
+
+    With a ``jail`` the command runs sandboxed (``cwd`` and ``env`` then come from the jail);
+    raises ``SandboxUnavailable`` when no sandbox can be made here.
+    """
+    uid = os.geteuid()
+    if jail is not None:
+        argv = command(list(argv), jail)
+        # bubblewrap itself gets the jail's environment too: its /proc/<pid>/environ shows nothing of ours.
+        cwd, env, uid = Path("/"), sandbox_env(Path("/tmp")), sandbox_uid()
     cgroup = _make_pids_cgroup(bounds.processes) if bounds.processes and os.geteuid() == 0 else None
     started = time.perf_counter()
     proc = subprocess.Popen(
@@ -92,7 +110,7 @@ def run_bounded(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         start_new_session=True,
-        preexec_fn=_limiter(bounds, cgroup),  # noqa: PLW1509 - runs in the child before exec, as intended
+        preexec_fn=_limiter(bounds, cgroup, uid),  # noqa: PLW1509 - runs in the child before exec, as intended
     )
     out, err = _Capped(proc.stdout, bounds.output_bytes), _Capped(proc.stderr, bounds.output_bytes)
     if stdin is not None and proc.stdin is not None:
@@ -121,9 +139,9 @@ def run_bounded(
     )
 
 
-def _limiter(bounds: Bounds, cgroup: Path | None) -> Callable[[], None]:
+def _limiter(bounds: Bounds, cgroup: Path | None, uid: int) -> Callable[[], None]:
     procs = str(cgroup / "cgroup.procs") if cgroup is not None else None
-    nproc = _nproc_limit(bounds.processes) if bounds.processes else None
+    nproc = _nproc_limit(bounds.processes, uid) if bounds.processes else None
 
     def apply() -> None:  # in the child, between fork and exec: system calls only, no imports or locks
         if procs is not None:
@@ -142,9 +160,8 @@ def _limiter(bounds: Bounds, cgroup: Path | None) -> Callable[[], None]:
     return apply
 
 
-def _nproc_limit(extra: int) -> int:
+def _nproc_limit(extra: int, uid: int) -> int:
     """RLIMIT_NPROC counts every process of the user, so allow what the user already runs plus ``extra``."""
-    uid = os.geteuid()
     count = 0
     for entry in os.scandir("/proc"):
         if entry.name.isdigit():

@@ -1,8 +1,10 @@
 """fetch_url: HTTP GET a web page and return it as readable text (opt-in).
 
 Bounded three ways: only http(s) URLs to public addresses (unless allowed for local use),
-a byte limit on the download and a time limit on the whole fetch. Redirects are followed by
-hand so each hop is checked again. Long pages are returned a part at a time (``offset``).
+a byte limit on the download and a time limit on the whole fetch. Every connection goes
+through ``_netguard``'s guarded backend, which judges the address actually connected to;
+redirects are followed by hand so each hop's URL is checked again. Long pages are returned
+a part at a time (``offset``).
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
 from ponder.tools.base import Tool
-from ponder.tools.builtin._netguard import check_address, check_url
+from ponder.tools.builtin._httpx_guard import guarded_transport
+from ponder.tools.builtin._netguard import AddressPolicy, check_url
 from ponder.tools.settings import ToolSettings
 
 if TYPE_CHECKING:
@@ -50,18 +53,25 @@ def fetch_url_tools(settings: ToolSettings) -> list[Tool]:
     return [Tool.from_function(fetch_url, opt_in=True, timeout=settings.fetch_timeout + 5)]
 
 
-def fetch(url: str, *, settings: ToolSettings) -> Page:
+def fetch(url: str, *, settings: ToolSettings, policy: AddressPolicy | None = None) -> Page:
+    """GET ``url``, following redirects by hand; ``policy`` (tests) replaces the resolver or the judge."""
     import httpx
 
+    policy = policy or AddressPolicy(allow_private=settings.allow_private)
     deadline = time.monotonic() + settings.fetch_timeout
     timeout = httpx.Timeout(settings.fetch_timeout)
-    with httpx.Client(timeout=timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT}) as client:
+    client = httpx.Client(
+        timeout=timeout,
+        follow_redirects=False,
+        headers={"User-Agent": USER_AGENT},
+        transport=guarded_transport(policy),
+        trust_env=False,
+    )
+    with client:
         for _ in range(MAX_REDIRECTS + 1):
-            host = check_url(url, allow_private=settings.allow_private)
+            check_url(url, allow_private=policy.allow_private, judge=policy.judge)
             try:
                 with client.stream("GET", url) as response:
-                    if not settings.allow_private:
-                        _check_peer(response, host)
                     if response.is_redirect and "location" in response.headers:
                         url = urljoin(str(response.url), response.headers["location"])
                         continue
@@ -71,17 +81,9 @@ def fetch(url: str, *, settings: ToolSettings) -> Page:
                     return Page(url=str(response.url), content_type=response.headers.get("content-type", ""), body=body, cut=cut)
             except httpx.TimeoutException:
                 raise FetchError(f"{url} did not answer within {settings.fetch_timeout:g}s") from None
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
                 raise FetchError(f"cannot fetch {url}: {type(exc).__name__}: {exc}") from None
     raise FetchError(f"too many redirects (more than {MAX_REDIRECTS}) starting from the given URL")
-
-
-def _check_peer(response: httpx.Response, host: str) -> None:
-    """The address actually connected to must be public too (defeats DNS rebinding)."""
-    stream = response.extensions.get("network_stream")
-    peer = stream.get_extra_info("server_addr") if stream is not None else None
-    if peer:
-        check_address(str(peer[0]), host=host)
 
 
 def _read(response: httpx.Response, max_bytes: int, deadline: float) -> tuple[bytes, bool]:

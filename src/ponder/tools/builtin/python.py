@@ -1,8 +1,9 @@
-"""python: run a Python program in a separate, limited process (opt-in, needs approval).
+"""python: run a Python program in a sandboxed, limited process (opt-in, needs approval).
 
-The program runs with ``python -I`` in a fresh temporary directory that is deleted afterwards,
-with a minimal environment (no API keys), a wall-clock timeout, CPU, memory and process-count
-limits, and capped output. Like a REPL, the value of a final bare expression is printed.
+The program runs with ``python -I`` in the bubblewrap sandbox (``_isolation``): a fresh
+in-memory folder that is gone afterwards, no environment of ours, no other files, no network
+unless allowed, as an unprivileged user; plus a wall-clock timeout, CPU, memory and
+process-count limits, and capped output. Like a REPL, the value of a final bare expression is printed.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 from ponder.tools.base import Tool
+from ponder.tools.builtin._isolation import Jail, sandbox_env
 from ponder.tools.builtin._sandbox import Bounds, run_bounded
 from ponder.tools.settings import ToolSettings
 
@@ -48,16 +50,22 @@ def python_tools(settings: ToolSettings) -> list[Tool]:
             code: a complete Python program; print() what you need to see (a final bare expression is printed too)
         """
         with tempfile.TemporaryDirectory(prefix="ponder-python-") as tmp:
-            Path(tmp, "main.py").write_text(code, encoding="utf-8")
-            env = {
-                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-                "HOME": tmp,
-                "TMPDIR": tmp,
-                "LANG": "C.UTF-8",
-                "PYTHONIOENCODING": "utf-8",
-                "PYTHONDONTWRITEBYTECODE": "1",
-            }
-            finished = run_bounded([sys.executable, "-I", "-c", _RUNNER], bounds=bounds, cwd=Path(tmp), env=env)
+            folder, program = Path(tmp), Path(tmp, "main.py")
+            program.write_text(code, encoding="utf-8")
+            argv = [sys.executable, "-I", "-c", _RUNNER]
+            if settings.sandbox:
+                jail = Jail(
+                    workdir=folder,
+                    scratch=True,
+                    files=((program, program),),
+                    network=settings.sandbox_network,
+                    disk_mb=settings.sandbox_disk_mb,
+                    env=sandbox_env(folder),
+                )
+                finished = run_bounded(argv, bounds=bounds, cwd=folder, jail=jail)
+            else:  # PONDER_SANDBOX=off: only the limits and a minimal environment
+                env = {**sandbox_env(folder), "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "TMPDIR": tmp}
+                finished = run_bounded(argv, bounds=bounds, cwd=folder, env=env)
         return _tidy(finished.report(bounds))
 
     # The loop's own timeout must outlast ours, so the child is killed and reported, not abandoned.

@@ -106,8 +106,10 @@ def export_(state: ChatState, arg: str) -> Exit | None:
     suffix = ".tasks.yaml" if kind == "task" else ".eval.yaml"
     path = Path(target.strip() or f"{session.name}{suffix}").expanduser()
     text = export.task_file(session) if kind == "task" else export.eval_suite(session)
+    from ponder.files import atomic_write
+
     try:
-        path.write_text(text, encoding="utf-8")
+        atomic_write(path, text)
     except OSError as exc:
         raise InputError(
             f"cannot write {path}: {exc.strerror}", fix="give another path: /export task FILE"
