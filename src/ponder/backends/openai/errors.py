@@ -110,7 +110,7 @@ def classify(
     if isinstance(exc, (openai.APIConnectionError, httpx.TransportError)):
         return connection_fault(exc, attempt, produced, where, fix=f"check that the server at {hint} is running")
     if isinstance(exc, openai.APIError):  # an error event in the middle of a stream
-        return Fault(BackendError(f"{where} failed mid-answer: {exc.message}", fix="retry the request"), retryable=not produced)
+        return Fault(BackendError(f"{where} failed mid-answer: {redact(exc.message)}", fix="retry the request"), retryable=not produced)
     if isinstance(exc, (ValueError, KeyError, TypeError, AttributeError, IndexError)):
         return Fault(unreadable(exc, attempt, where, fix=f"check that {hint} is an OpenAI-compatible server (its /v1 URL)"))
     return None
