@@ -147,3 +147,12 @@ def test_the_last_attempt_takes_a_fenced_typed_answer_too(tools: list[Tool]) -> 
     result = Agent(backend, tools=tools, output_type=Town, limits=Limits(max_steps=1)).run("Lyon?")
     assert result.stop_reason is StopReason.MAX_STEPS
     assert result.output == Town(town="Lyon", mayor=Mayor(name="Grégory Doucet"))
+
+
+def test_a_typed_answer_is_validated_as_written_latex_rewriting_is_for_text_answers() -> None:
+    written = '{"name": "A \\\\times B", "population": 2}'  # JSON for the name A \times B
+    agent, _ = typed([written])
+    result = agent.run("A city with a backslash in its name?")
+    assert result.stop_reason is StopReason.ANSWER
+    assert result.output == City(name="A \\times B", population=2)
+    assert result.answer == written

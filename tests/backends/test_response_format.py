@@ -142,3 +142,17 @@ def test_no_response_format_without_an_answer_schema(monkeypatch: pytest.MonkeyP
         drain(backend_for(server, monkeypatch), ask("hi"))
         (sent,) = server.posted("/chat/completions")
     assert "response_format" not in sent
+
+
+def test_a_refused_format_is_not_retried_but_asked_at_once_in_the_next_dialect(monkeypatch: pytest.MonkeyPatch) -> None:
+    """llama-cpp-python's server refuses json_schema with a 500, which the retry policy would
+    otherwise try again (with waits) before the dialect changes."""
+    with FakeOpenAIServer(response_formats=("text", "json_object")) as server:
+        server.enqueue(ORDER)
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        backend = OpenAIBackend("qwen", max_retries=2)
+        _, reply = drain(backend, ask("One large bolt.", answer_schema=Order.model_json_schema()))
+        sent = server.posted("/chat/completions")
+    assert reply.text == ORDER
+    assert [s["response_format"]["type"] for s in sent] == ["json_schema", "json_object"]
+    assert len(backend.retry_log.faults) == 1 and backend.retry_log.waited == 0
