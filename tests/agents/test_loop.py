@@ -322,6 +322,18 @@ def test_arithmetic_done_by_hand_is_checked_with_the_calculator_once() -> None:
     assert "You worked out 23.40 × 37.5 by hand" in nudge
     assert '{"name": "calculator", "arguments": {"expression": "23.40 * 37.5"}}' in nudge
     assert [e.kind for e in events if isinstance(e, ev.ModelMistakeEvent)] == ["by_hand"]
+    assert [r.require_call for r in backend.requests] == [False, True, False], "the check must be a call"
+
+
+def test_a_hand_worked_answer_stands_when_the_check_brings_no_call() -> None:
+    from ponder.tools.builtin.calculator import calculator
+
+    by_hand = "Average = (5.2 + 7.8 + 6.1 + 10.4 + 4.9) / 5 = 6.88 km."
+    agent, backend = text_agent([by_hand, "17.5"], [calculator])
+    result = agent.run("My runs were 5.2, 7.8, 6.1, 10.4 and 4.9 km. What's my average?")
+    assert result.answer == by_hand
+    assert result.stop_reason == "answer"
+    assert len(backend.requests) == 2
 
 
 def test_hand_arithmetic_is_not_questioned_without_a_computing_tool_or_after_a_tool_ran(tools: list[Tool]) -> None:

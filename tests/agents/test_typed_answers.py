@@ -156,3 +156,20 @@ def test_a_typed_answer_is_validated_as_written_latex_rewriting_is_for_text_answ
     assert result.stop_reason is StopReason.ANSWER
     assert result.output == City(name="A \\times B", population=2)
     assert result.answer == written
+
+
+class Product(BaseModel):
+    expression: str
+    product: int
+
+
+def test_after_the_by_hand_nudge_a_typed_answer_is_checked_not_replaced_by_the_worked_text() -> None:
+    from ponder.tools.builtin.calculator import calculator
+
+    answer = '{"expression": "1234 * 5678", "product": 7006652}'
+    backend = ScriptedBackend(["1234 * 5678 = 7006652", answer])
+    result = Agent(backend, tools=[calculator], output_type=Product).run("What is 1234 * 5678?")
+    assert backend.requests[1].require_call is True  # the nudge asked for the call
+    assert result.stop_reason is StopReason.ANSWER and result.answer == answer
+    assert result.output == Product(expression="1234 * 5678", product=7006652)
+    assert result.usage.model_calls == 2

@@ -85,3 +85,12 @@ def test_the_local_backend_picks_the_answer_alone_when_the_loop_wants_the_answer
     free = LocalBackend("qwen2.5-coder-1.5b", constrain_calls=False)
     assert free._answer_grammar(ask("x", answer_schema=schema), [calculator]) is None
     assert free._answer_grammar(ask("x", answer_schema=schema, answer_only=True), [calculator]) is not None
+
+
+def test_a_required_call_leaves_the_answer_grammar_aside_for_the_tools_grammar() -> None:
+    from ponder.backends.local.backend import LocalBackend
+    from tests.backends.streams import ask
+
+    backend = LocalBackend("qwen2.5-coder-1.5b")  # not loaded: only the choice of grammar is tested
+    required = ask("x", answer_schema=Issue.model_json_schema(), require_call=True)
+    assert backend._answer_grammar(required, [calculator]) is None

@@ -68,6 +68,20 @@ def test_a_call_written_under_the_text_protocol_is_constrained_to_the_tools_sche
     assert "7006652" in (result.answer or "").replace(",", "")
 
 
+def test_a_required_call_is_written_as_a_call_even_when_the_model_would_answer(backend) -> None:  # type: ignore[no-untyped-def]
+    from ponder.agents.actions import extract_actions
+    from ponder.tools.builtin.calculator import calculator
+
+    user = ChatMessage(role=MessageRole.USER, content="I earn 23.40 an hour and worked 37.5 hours. What is my pay?")
+    free = list(backend.stream(ModelRequest(messages=[user], tools=[calculator], max_tokens=48)))[-1]
+    required = list(backend.stream(ModelRequest(messages=[user], tools=[calculator], max_tokens=96, require_call=True)))[-1]
+    assert isinstance(free, ModelReply) and isinstance(required, ModelReply)
+    assert not free.text.startswith("<tool_call>"), "the model answers this one by hand when left free"
+    assert required.text.startswith("<tool_call>") and required.finish_reason == "constrained_call", required.text
+    calls = extract_actions(required.text, ["calculator"]).calls
+    assert [c.name for c in calls] == ["calculator"]
+
+
 def test_later_steps_read_only_the_new_tokens(backend) -> None:  # type: ignore[no-untyped-def]
     from ponder.tools.builtin.calculator import calculator
 

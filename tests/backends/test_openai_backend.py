@@ -108,6 +108,21 @@ def test_stop_when_cuts_the_text_where_it_says(
 
 
 # -- tool calls -------------------------------------------------------------------------------------
+def test_a_check_the_loop_requires_is_sent_as_tool_choice_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    with FakeOpenAIServer() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
+        server.enqueue(
+            "Pay = 23.40 × 37.5 = 892.50, so $892.50.",
+            Reply(calls=[Call("calculator", {"expression": "23.40 * 37.5"}, id="call_1")]),
+            "You earned $877.50.",
+        )
+        result = Agent(create("qwen2.5-coder", max_retries=0), tools=[calculator]).run("23.40 an hour for 37.5 hours?")
+        choices = [body["tool_choice"] for body in server.posted("/chat/completions")]
+
+    assert result.answer == "You earned $877.50."
+    assert choices == ["auto", "required", "auto"]
+
+
 def test_tool_call_round_trip_through_the_agent(monkeypatch: pytest.MonkeyPatch) -> None:
     # llama.cpp's server refuses an assistant tool-call message with content null (HTTP 500).
     with FakeOpenAIServer(refuse_null_content=True) as server:

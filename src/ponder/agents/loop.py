@@ -91,6 +91,10 @@ class _State:
     final_attempt: bool = False
     nudged: bool = False
     """The model was told once that it described a call instead of making it."""
+    unchecked: str | None = None
+    """An answer worked out by hand that the model was asked to check with a tool."""
+    call_next: bool = False
+    """The model was told to make the call it described or skipped: the next reply must be a call."""
     answer_next: bool = False
     """The last step only repeated calls already made: the next one is asked for the answer, tools off."""
     output: OutputCheck | None = None
@@ -163,6 +167,11 @@ class RunLoop:
                     elif by_hand is not None:
                         mistake, problem = MistakeKind.BY_HAND, by_hand
                     else:
+                        if st.unchecked is not None and not st.trajectory and c.output is None:
+                            # Asked to check its sums, a small model that does not call the tool
+                            # tends to reply with a bare (often wrong) number: the worked answer stands.
+                            # (A typed answer is checked against its type instead.)
+                            text = st.unchecked
                         answer = self._answer_text(text)
                         if answer:
                             st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
@@ -255,9 +264,11 @@ class RunLoop:
             seed=c.seed,
             stop_when=stop_when,
             deadline=self._request_deadline(st, deadline),
+            require_call=with_tools and st.call_next,
             answer_schema=c.output.wire_schema if c.output is not None else None,  # typed answers
             answer_only=not with_tools,
         )
+        st.call_next = False
         started = time.perf_counter()
         text = ""
         reply: ModelReply | None = None
@@ -342,7 +353,7 @@ class RunLoop:
         worked = hand_arithmetic(plain_answer(text)) if tool is not None else None
         if tool is None or worked is None:
             return None
-        st.nudged = True
+        st.nudged, st.unchecked = True, text
         return "\x00".join((*tool, worked[:160]))
 
     def _mistake(self, st: _State, step: int, kind: MistakeKind, detail: str) -> Generator[ev.Event, None, None]:
@@ -361,6 +372,7 @@ class RunLoop:
             template = "empty_reply" if kind is MistakeKind.EMPTY else "parse_error"
             obs = prompts.render(template, self.c.prompts_dir, problem=detail)
         yield ev.ModelMistakeEvent(step=step, kind=kind, observation=obs)
+        st.call_next = kind in (MistakeKind.NOT_CALLED, MistakeKind.BY_HAND)
         if kind not in (MistakeKind.NOT_CALLED, MistakeKind.BY_HAND):  # no call was attempted: nothing for the trajectory
             st.trajectory.append(ToolCallRecord(step=step, name="", arguments={}, output=obs, ok=False, error_kind=MistakeKind.PARSE))
         st.add(ChatMessage(role=MessageRole.USER, content=obs))

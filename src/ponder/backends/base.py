@@ -91,6 +91,9 @@ class ModelRequest:
     """Called with the text so far; an offset means 'stop here' (a complete action, or out of time)."""
     deadline: Deadline | None = None
     """When the answer must be complete: HTTP timeouts and retries never reach past it."""
+    require_call: bool = False
+    """The reply must be a tool call (OpenAI's ``tool_choice: required``). A backend that cannot
+    enforce it ignores it; the loop still reads whatever comes back."""
     answer_schema: Mapping[str, Any] | None = None
     """The JSON Schema the answer (a reply that calls no tool) must match, for typed answers.
     A backend constrains the answer to it where it can (a grammar on ``local:``, ``response_format``

@@ -296,6 +296,14 @@ class LocalBackend(Backend):
 
             watch = CallWatch() if grammar is not None else None
             constrained_from: int | None = None
+            if request.require_call and watch is not None:
+                # A call is required: the reply starts as Qwen starts one, the rest under the grammar.
+                generator.close()
+                generator = _no_text()
+                shown, _ = guard.feed(watch.feed(_REQUIRED_OPENER))
+                if shown:
+                    yield shown
+                constrained_from = watch.start
             try:
                 for piece in generator:
                     pieces += 1
@@ -348,9 +356,10 @@ class LocalBackend(Backend):
         )
 
     def _answer_grammar(self, request: ModelRequest, tools: Sequence[Tool]) -> LlamaGrammar | None:
-        """The grammar of a typed answer (or of a call or that answer, while calls are allowed)."""
-        if request.answer_schema is None:
-            return None
+        """The grammar of a typed answer (or of a call or that answer, while calls are allowed); None
+        when a call is required (the reply then starts as a call, under the tools' grammar)."""
+        if request.answer_schema is None or (request.require_call and tools and self.constrain_calls):
+            return None  # no typed answer, or a call is required: the tools' grammar alone (below)
         calls = [] if request.answer_only else list(tools)
         if calls and not self.constrain_calls:
             return None  # calls are written freely, so the answer must be too
@@ -379,6 +388,13 @@ class LocalBackend(Backend):
         if self._loaded is None:
             return super().count_tokens(text)
         return len(self._loaded.tokenize(text))
+
+
+_REQUIRED_OPENER = '<tool_call>\n{"name":'
+
+
+def _no_text() -> Generator[str, None, None]:
+    yield from ()
 
 
 def _with_budget(request: ModelRequest, budget: int) -> ModelRequest:

@@ -282,7 +282,7 @@ class OpenAIBackend(Backend):
             options["tools"] = [t.openai_schema() for t in request.tools]
             # OpenAI's default once tools are sent, but llama.cpp's chatml-function-calling leaves
             # the tools out of the prompt unless it is said.
-            options["tool_choice"] = "auto"
+            options["tool_choice"] = "required" if request.require_call else "auto"
         if not self._reasoning:  # reasoning models refuse temperature and stop
             options["temperature"] = request.temperature
             stops = [s for s in request.stop if s][:MAX_STOP_SEQUENCES]
