@@ -79,6 +79,8 @@ def test_an_agent_used_as_a_tool_runs_nested_on_the_embedded_model(backend) -> N
     calls = [c for c in result.trajectory if c.name == "mathematician"]
     assert calls, result.step_records
     inner = calls[0].inner
-    assert inner is not None and [c.name for c in inner.trajectory] == ["calculator"]
+    # The 1.5B model may repeat its call once before answering (the loop records that as 'repeated'):
+    # what ran is one calculator call.
+    assert inner is not None and [c.name for c in inner.trajectory if c.ok] == ["calculator"], inner.step_records
     assert result.usage.model_calls == len(result.step_records) + sum(c.inner.usage.model_calls for c in calls if c.inner)
     assert "7006652" in re.sub(r"[,\s]", "", result.answer or "")
