@@ -26,6 +26,7 @@ _EXPORTS = {
     "Usage": "ponder.usage",
     "Tool": "ponder.tools.base",
     "tool": "ponder.tools.base",
+    "RunContext": "ponder.tools.context",
     "resolve_backend": "ponder.backends.registry",
     "evaluate": "ponder.evals.api",
     "load_suite": "ponder.evals.sources",
@@ -73,6 +74,7 @@ if TYPE_CHECKING:
     from ponder.evals.api import evaluate
     from ponder.evals.sources import load_suite
     from ponder.tools.base import Tool, tool
+    from ponder.tools.context import RunContext
     from ponder.usage import Usage
 
 __all__ = list(_EXPORTS)

@@ -136,6 +136,10 @@ class MistakeKind(StrEnum):
     """Its first call's values appear nowhere in the conversation (asked once whether a tool fits)."""
     REFUSED = "refused"
     """The call needed approval and was not approved."""
+    INVALID_OUTPUT = "invalid_output"
+    """The answer did not match the agent's ``output_type`` (sent back once with the problem)."""
+    AGENT_STOPPED = "agent_stopped"
+    """An agent used as a tool stopped without an answer (a limit, a failure inside it)."""
 
 
 class ExecutorError(PonderError):

@@ -85,6 +85,33 @@ class TestTheModelsOwnTemplate:
         assert PRODUCT in (result.answer or "").replace(",", "")
 
 
+    def test_twenty_typed_answers_with_response_format(
+        self, llama_server: LlamaServer, connect: Callable[[LlamaServer], OpenAIBackend]
+    ) -> None:
+        """llama.cpp's server refuses OpenAI's ``json_schema`` (HTTP 422) and takes its own
+        ``json_object`` with a schema: the backend switches once, and every answer is valid."""
+        from tests.backends.tickets import load_tickets
+
+        tickets = load_tickets()
+        backend = connect(llama_server)
+        agent = Agent(
+            backend,
+            tools=[],
+            system_prompt=tickets.SYSTEM_PROMPT,
+            output_type=tickets.Ticket,
+            limits=Limits(max_tokens_per_step=256),
+        )
+        problems = []
+        for i, message in enumerate(tickets.MESSAGES):
+            result = agent.run(tickets.task(message))
+            if result.stop_reason is not StopReason.ANSWER or not isinstance(result.output, tickets.Ticket):
+                problems.append((i, result.stop_reason.value, result.output_error, result.answer))
+            elif result.usage.model_calls != 1:
+                problems.append((i, "asked again", result.output_error, result.answer))
+        assert backend.answer_format == "json_object"
+        assert problems == []
+
+
 class TestChatmlFunctionCalling:
     """``--chat_format chatml-function-calling``: structured ``tool_calls``, and a picky server."""
 

@@ -48,7 +48,7 @@ def eval_log(tmp_path: Path) -> Path:
     replies = [
         Scripted(text="I will use the calculator.", tool_calls=[("calculator", {"expression": "6 * 7"})]),
         "6 * 7 is 42.",
-        "2 + 3 is 6.",
+        "The sum is 6.",  # no worked sum: "2 + 3 is 6" would get the loop's by-hand nudge, not end the run
         Scripted(tool_calls=[("calculator", {"expression": "1 + 2"})]),
         Scripted(tool_calls=[("calculator", {"expression": "3 * 3"})]),
         "(1 + 2) * 3 is 9.",

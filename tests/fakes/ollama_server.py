@@ -8,6 +8,9 @@
   ``GET /`` ("Ollama is running").
 - An unknown model gets 404 ``{"error": "model 'x' not found"}``; tools sent to a model
   without the ``tools`` capability get 400 ``{"error": "... does not support tools"}``.
+- ``format`` (``"json"`` or a JSON Schema) is honoured as Ollama's constrained decoding would:
+  a scripted reply that is not JSON, or breaks the schema, could never come from a real Ollama,
+  so it is a script mistake (HTTP 500, kept in ``failures``). ``formats`` lists what was sent.
 """
 
 from __future__ import annotations
@@ -92,6 +95,7 @@ class FakeOllamaServer(FakeServer):
         self.inject(reply, exchange)
         if reply.status != 200:
             return exchange.json(reply.status, {"error": reply.error or "scripted failure"}, reply.headers)
+        _honour_format(body.get("format"), reply)
         if body.get("stream") is False:
             message = {"role": "assistant", "content": reply.text, **self._calls(reply)}
             return exchange.json(
@@ -129,6 +133,11 @@ class FakeOllamaServer(FakeServer):
         }
         exchange.send(json.dumps(final) + "\n")
         exchange.end_stream()
+
+    @property
+    def formats(self) -> list[Any]:
+        """The ``format`` of every chat request, in order (None where none was sent)."""
+        return [body.get("format") for body in self.posted("/api/chat")]
 
     # -- pieces -------------------------------------------------------------------------------------
     @staticmethod
@@ -178,6 +187,22 @@ class FakeOllamaServer(FakeServer):
             "digest": "65ec06548149" + "0" * 52,
             "details": self._details(),
         }
+
+
+def _honour_format(fmt: Any, reply: Reply) -> None:
+    """Raise (the server answers 500) if ``reply`` is something ``format`` would have prevented."""
+    if not fmt:
+        return
+    if reply.calls:
+        raise AssertionError("a reply constrained by format cannot call a tool")
+    try:
+        value = json.loads(reply.text)
+    except ValueError:
+        raise AssertionError(f"the scripted reply {reply.text!r} is not JSON, but format was {fmt!r}") from None
+    if isinstance(fmt, dict):
+        import jsonschema
+
+        jsonschema.validate(value, fmt)
 
 
 def _now() -> str:

@@ -9,7 +9,10 @@ Errors use OpenAI's error body (``{"error": {"message", "type", "param", "code"}
 wrong key, 404 for an unknown model, and whatever status a reply scripts. With
 ``refuse_null_content`` it answers like llama.cpp's server to an assistant message whose
 content is null: HTTP 500; with ``refuse_streaming_tools``, like its ``chatml-function-calling``
-format to a streamed request that offers tools: HTTP 500 as well.
+format to a streamed request that offers tools: HTTP 500 as well. ``response_formats`` lists the
+``response_format`` types it accepts (None: all); another gets what llama-cpp-python's server
+answers ``json_schema``: its route handler turns FastAPI's validation error into HTTP 500 with the
+error's text as the message.
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ class FakeOpenAIServer(FakeServer):
         models: tuple[str, ...] = (),
         refuse_null_content: bool = False,
         refuse_streaming_tools: bool = False,
+        response_formats: tuple[str, ...] | None = None,
     ) -> None:
         super().__init__()
         self.api_key = api_key
@@ -38,6 +42,7 @@ class FakeOpenAIServer(FakeServer):
         """When set, other model names get 404 model_not_found."""
         self.refuse_null_content = refuse_null_content
         self.refuse_streaming_tools = refuse_streaming_tools
+        self.response_formats = response_formats
         self._ids = 0
 
     @property
@@ -91,6 +96,11 @@ class FakeOpenAIServer(FakeServer):
                 "internal_server_error",
                 None,
             )
+        kind = (body.get("response_format") or {}).get("type")
+        if kind is not None and self.response_formats is not None and kind not in self.response_formats:
+            allowed = " or ".join(f"'{k}'" for k in self.response_formats)
+            problem = {"type": "literal_error", "loc": ("body", "response_format", "type"), "msg": f"Input should be {allowed}", "input": kind}
+            return _error(exchange, 500, str([problem]), "internal_server_error", None)
         reply = self.next_reply(body)
         pause(reply.delay)
         self.inject(reply, exchange)

@@ -126,3 +126,26 @@ def test_record_passes_the_events_through_and_closes_the_file(tmp_path: Path) ->
     seen = [type(e).__name__ for e in recorder.record(Agent(ScriptedBackend(["hi"])).stream("say hi"))]
     assert seen[0] == "RunStarted" and seen[-1] == "RunFinished"
     assert recorder.path is not None and [d["type"] for d in lines(recorder.path)][1:] == ["RunStarted", *seen[1:]]
+
+
+def test_an_agent_used_as_a_tool_is_recorded_with_its_run_and_read_back_nested(tmp_path: Path) -> None:
+    from ponder.agents.agent import Agent
+    from ponder.backends.scripted import Scripted, ScriptedBackend
+    from ponder.runs.format import event_from_dict
+    from ponder.tools.builtin.calculator import calculator
+
+    inner = Agent(ScriptedBackend([Scripted(tool_calls=[("calculator", {"expression": "17*23"})]), "391"]), tools=[calculator])
+    outer = Agent(
+        ScriptedBackend([Scripted(tool_calls=[("mathematician", {"task": "17*23"})]), "It is 391."]),
+        tools=[inner.as_tool(name="mathematician", description="Does arithmetic.")],
+    )
+    recorder = RunRecorder(tmp_path, source="run", redact=lambda text: text)
+    with recorder:
+        for event in outer.stream("What is 17*23?"):
+            recorder(event)
+    assert recorder.path is not None
+    line = next(d for d in lines(recorder.path) if d["type"] == "ToolResult")
+    assert line["inner"]["answer"] == "391"
+    read = event_from_dict(line)
+    assert isinstance(read, ev.ToolResult) and isinstance(read.inner, RunResult)
+    assert [(c.name, c.output) for c in read.inner.trajectory] == [("calculator", "391")]

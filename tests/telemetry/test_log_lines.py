@@ -112,6 +112,6 @@ def test_a_backend_failure_is_a_debug_line_naming_the_clients_exception(caplog: 
     request = ModelRequest(messages=[ChatMessage(role=MessageRole.USER, content="hi")])
     with caplog.at_level(logging.DEBUG, logger="ponder"), pytest.raises(BackendUnavailable):
         list(backend.stream(request))
-    ((level, message),) = lines(caplog, "ponder.backends.native")
+    ((level, message),) = lines(caplog, "ponder.backends.retry")
     assert level == logging.DEBUG and message.startswith("the model server's client raised APIConnectionError")
     assert message.endswith("reported as BackendUnavailable")

@@ -220,3 +220,16 @@ def test_a_tracer_that_fails_leaves_the_run_untraced_but_whole(
     assert result.answer == "The sum is 5."
     assert "tracing this run failed (RuntimeError: the tracing backend broke)" in caplog.text
     assert trace.get_current_span() is trace.INVALID_SPAN  # no span of the run is left current
+
+
+def test_an_agent_used_as_a_tool_is_its_own_agent_span_under_the_outer_tool_span(traces: Traces) -> None:
+    mathematician = adding_agent("mathematician")
+    outer_backend = ScriptedBackend([Scripted(tool_calls=[("mathematician", {"task": "2 + 3"})]), "It is 5."])
+    outer = AgentSpec(name="writer").build(backend=outer_backend, tools=[mathematician.as_tool(description="Adds.")])
+    assert outer.run("What is 2 + 3?").answer == "It is 5."
+    spans = traces.collect(until="invoke_agent writer")
+    writer, inner = one(spans, "invoke_agent writer"), one(spans, "invoke_agent mathematician")
+    call = one(spans, "execute_tool mathematician")
+    assert call.parent_id == writer.span_id and inner.parent_id == call.span_id
+    assert one(spans, "execute_tool add").parent_id == inner.span_id
+    assert {s.trace_id for s in (writer, call, inner)} == {writer.trace_id}

@@ -20,13 +20,16 @@ from ponder.agents import events as ev
 from ponder.agents.aio import iterate_in_thread
 from ponder.agents.limits import Limits
 from ponder.agents.loop import LoopConfig, RunLoop
+from ponder.agents.output import OutputType
 from ponder.agents.protocol import Protocol, choose_protocol, system_message
 from ponder.agents.result import RunResult
 from ponder.agents.spec import AgentSpec
 from ponder.agents.tracing import trace_run
 from ponder.backends.base import Backend
+from ponder.errors import ConfigError
 from ponder.tools.approval import Approver
 from ponder.tools.base import Tool, as_tool
+from ponder.tools.context import RunContext
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +43,10 @@ class Agent:
 
     ``Agent(...)`` declares an ``AgentSpec`` from its arguments and builds it; ``AgentSpec.build()``
     and ``Agent.from_spec`` are the same path. ``agent.spec`` is the declaration.
+
+    ``output_type=Ticket`` makes ``result.output`` a validated ``Ticket`` (``ponder.agents.output``);
+    ``as_tool()`` lends the agent to another one; ``run(task, deps=...)`` hands ``deps`` to the tools
+    that take a ``RunContext``.
     """
 
     def __init__(
@@ -56,8 +63,10 @@ class Agent:
         seed: int | None = None,
         observation_chars: int = 4000,
         memory_tokens: int | None = None,
+        output_type: Any = None,
     ) -> None:
         items = list(tools)
+        output = OutputType.of(output_type)
         spec = AgentSpec(
             model=model.name if isinstance(model, Backend) else model,
             tools=[t for t in items if isinstance(t, str)],
@@ -69,9 +78,10 @@ class Agent:
             seed=seed,
             observation_chars=observation_chars,
             memory_tokens=memory_tokens,
+            output_type=output.ref if output is not None else None,
         )
         live = [t for t in items if not isinstance(t, str)]
-        self._assemble(spec, model if isinstance(model, Backend) else None, live, approve)
+        self._assemble(spec, model if isinstance(model, Backend) else None, live, approve, output)
 
     @classmethod
     def from_spec(
@@ -88,7 +98,12 @@ class Agent:
         return agent
 
     def _assemble(
-        self, spec: AgentSpec, backend: Backend | None, live_tools: list[Tool | Callable[..., Any]], approve: Approver | None
+        self,
+        spec: AgentSpec,
+        backend: Backend | None,
+        live_tools: list[Tool | Callable[..., Any]],
+        approve: Approver | None,
+        output: OutputType | None = None,
     ) -> None:
         """The one place an agent is put together from its spec and the live objects given with it."""
         self.spec = spec
@@ -105,6 +120,8 @@ class Agent:
         self.temperature = spec.temperature
         self.seed = spec.seed
         self.observation_chars = spec.observation_chars
+        self.output_type = output if output is not None else OutputType.of(spec.output_type)
+        """The type the answer must have (``RunResult.output``); None for a plain-text answer."""
         window = self.backend.capabilities.context_window
         self.memory = ChatMemoryBuffer.from_defaults(
             token_limit=spec.memory_tokens or max(512, int(window * 0.6)),
@@ -116,36 +133,60 @@ class Agent:
         """Called with every event of every run (run records, traces); a failing observer is logged, never fatal."""
 
     # -- one-off tasks ---------------------------------------------------------------------------
-    def run(self, task: str) -> RunResult:
-        """Run a task to its end. Raises ``PonderError`` if the backend fails (``exc.result`` has the partial run)."""
-        return self._collect(self.stream(task))
+    def run(self, task: str, *, deps: Any = None) -> RunResult:
+        """Run a task to its end. Raises ``PonderError`` if the backend fails (``exc.result`` has the partial run).
 
-    def stream(self, task: str) -> Iterator[ev.Event]:
+        ``deps`` reaches tools that take a ``RunContext`` (``ctx.deps``): a connection, a client, a user id.
+        """
+        return self._collect(self.stream(task, deps=deps))
+
+    def stream(self, task: str, *, deps: Any = None) -> Iterator[ev.Event]:
         """The run's events as they happen; a backend failure arrives as ``ErrorEvent``, not an exception."""
-        loop = self._last_loop = RunLoop(self._config())
+        loop = self._last_loop = RunLoop(self._config(RunContext.start(deps=deps, spec=self.spec, task=task)))
         yield from self._track(loop.events(task))
 
-    async def arun(self, task: str) -> RunResult:
+    async def arun(self, task: str, *, deps: Any = None) -> RunResult:
         """``run`` for async code: the loop runs in a worker thread while the event loop waits."""
         result: RunResult | None = None
-        async for event in self.astream(task):
+        async for event in self.astream(task, deps=deps):
             if isinstance(event, ev.RunFinished):
                 result = event.result
         assert result is not None
         return result
 
-    def astream(self, task: str) -> AsyncIterator[ev.Event]:
+    def astream(self, task: str, *, deps: Any = None) -> AsyncIterator[ev.Event]:
         """The events as an async stream (the loop runs in a worker thread)."""
-        return iterate_in_thread(lambda: self.stream(task))
+        return iterate_in_thread(lambda: self.stream(task, deps=deps))
+
+    # -- as a tool of another agent ----------------------------------------------------------------
+    def as_tool(self, *, name: str | None = None, description: str | None = None) -> Tool:
+        """This agent as a tool another agent can call with a task (see ``agent_tool``)."""
+        from ponder.agents.agent_tool import agent_tool
+
+        name = name or self.spec.name
+        if not name:
+            raise ConfigError("an agent used as a tool needs a name", fix="pass as_tool(name=..., description=...)")
+        return agent_tool(self, name=name, description=description or self.spec.description or f"Ask the {name} agent.")
+
+    def run_nested(self, task: str, parent: RunContext[Any]) -> RunResult:
+        """A run started by a tool of ``parent``'s run: same deps, never raises (a failure is in the result)."""
+        loop = RunLoop(self._config(RunContext.start(deps=parent.deps, spec=self.spec, task=task, parent=parent)))
+        result: RunResult | None = None
+        # Traced like any run: under the outer run's tool span, when tracing is on.
+        for event in trace_run(loop.events(task), self, name=self.spec.name):
+            if isinstance(event, ev.RunFinished):
+                result = event.result
+        assert result is not None, "a run always ends with RunFinished"
+        return result
 
     # -- sessions ----------------------------------------------------------------------------------
-    def chat(self, message: str) -> RunResult:
+    def chat(self, message: str, *, deps: Any = None) -> RunResult:
         """One turn of a multi-turn session: earlier turns (and their tool results) are remembered."""
-        return self._collect(self.chat_stream(message))
+        return self._collect(self.chat_stream(message, deps=deps))
 
-    def chat_stream(self, message: str) -> Iterator[ev.Event]:
+    def chat_stream(self, message: str, *, deps: Any = None) -> Iterator[ev.Event]:
         """``chat``'s events as they happen; the turn is kept in the history even if the stream stops early."""
-        loop = self._last_loop = RunLoop(self._config())
+        loop = self._last_loop = RunLoop(self._config(RunContext.start(deps=deps, spec=self.spec, task=message)))
         try:
             yield from self._track(loop.events(message, self.memory.get()))
         finally:
@@ -167,12 +208,16 @@ class Agent:
         self.protocol = choose_protocol(backend.capabilities, None)
 
     # -- internals ---------------------------------------------------------------------------------
-    def _config(self) -> LoopConfig:
+    def _config(self, context: RunContext[Any] | None = None) -> LoopConfig:
+        """The loop's settings for one run; ``context`` defaults to a fresh one for this agent's spec."""
         tools = list(self.tools.values())
+        system = system_message(self.system_prompt, tools, self.protocol, self.prompts_dir)
+        if self.output_type is not None:  # typed answers: the model is told the answer's schema
+            system = ChatMessage(role=system.role, content=f"{system.content}\n\n{self.output_type.instructions(self.prompts_dir)}")
         return LoopConfig(
             backend=self.backend,
             tools=self.tools,
-            system=system_message(self.system_prompt, tools, self.protocol, self.prompts_dir),
+            system=system,
             protocol=self.protocol,
             limits=self.limits,
             prompts_dir=self.prompts_dir,
@@ -180,6 +225,8 @@ class Agent:
             temperature=self.temperature,
             seed=self.seed,
             observation_chars=self.observation_chars,
+            output=self.output_type,
+            context=context if context is not None else RunContext.start(spec=self.spec),
         )
 
     def _track(self, events: Iterator[ev.Event]) -> Iterator[ev.Event]:

@@ -59,6 +59,14 @@ class ToolResult(Event):
     ok: bool
     error_kind: MistakeKind | None
     seconds: float
+    inner: RunResult | None = None
+    """The run of an agent used as a tool (its trajectory, usage and stop reason)."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = {k: v for k, v in vars(self).items() if k != "inner"}
+        data["inner"] = self.inner.model_dump(mode="json") if self.inner is not None else None
+        data["type"] = "ToolResult"
+        return data
 
 
 @dataclass(frozen=True)

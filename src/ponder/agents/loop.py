@@ -8,6 +8,7 @@ attempt to answer from what the model has, and the result says why it stopped.
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import json
 import time
@@ -32,6 +33,7 @@ from ponder.agents.actions import (
 from ponder.agents.grounding import conversation_text, ungrounded_values
 from ponder.agents.hand_work import computing_tool, hand_arithmetic
 from ponder.agents.limits import Limits
+from ponder.agents.output import OutputCheck, OutputType
 from ponder.agents.plain_text import plain_answer
 from ponder.agents.protocol import (
     Protocol,
@@ -46,6 +48,7 @@ from ponder.backends.base import Backend, Deadline, ModelReply, ModelRequest
 from ponder.errors import InternalError, MistakeKind, PonderError
 from ponder.tools.approval import Approver
 from ponder.tools.base import Tool
+from ponder.tools.context import RunContext
 from ponder.usage import Usage
 
 _STOPS_TEXT = ("\nObservation:", "\nObservation from", "<tool_response>")
@@ -68,6 +71,10 @@ class LoopConfig:
     observation_chars: int = 4000
     cancel: Callable[[], bool] | None = None
     """Asked between steps and as text streams in; True ends the run as ``StopReason.CANCELLED``."""
+    output: OutputType | None = None
+    """Typed answers: the answer must validate against this type (``RunResult.output``)."""
+    context: RunContext[Any] | None = None
+    """The run's context, for tools that take a ``RunContext`` parameter (None: a fresh one per run)."""
 
 
 @dataclass
@@ -93,6 +100,11 @@ class _State:
     """The model was told to make the call it described or skipped: the next reply must be a call."""
     answer_next: bool = False
     """The last step only repeated calls already made: the next one is asked for the answer, tools off."""
+    output: OutputCheck | None = None
+    """Typed answers: the check of the answer (None until there is one, or without an output type)."""
+    output_reasked: bool = False
+    inner: RunResult | None = None
+    """The run of the agent-as-tool that ``_execute`` just called (handed to ``_act``)."""
 
     def add(self, message: ChatMessage) -> None:
         self.messages.append(message)
@@ -106,6 +118,7 @@ class RunLoop:
         self.c = config
         self.error: PonderError | None = None
         self.new_messages: list[ChatMessage] = []
+        self.context: RunContext[Any] | None = config.context
 
     # -- the run ---------------------------------------------------------------------------
     def events(self, task: str, history: Sequence[ChatMessage] = (), *, continuing: bool = False) -> Iterator[ev.Event]:
@@ -113,6 +126,8 @@ class RunLoop:
         run resumed); the model is asked for the next step with no new user message."""
         c = self.c
         st = _State(task=task, started=time.perf_counter(), messages=[c.system, *history])
+        context = c.context if c.context is not None else RunContext.start(task=task)
+        self.context = context if context.task else dataclasses.replace(context, task=task)
         if not continuing:
             st.add(ChatMessage(role=MessageRole.USER, content=task))
         self.new_messages = st.new_messages
@@ -144,6 +159,8 @@ class RunLoop:
                     stop = StopReason.TIMEOUT
                     break
                 calls, native_ids, problem, thought = self._read_actions(reply, text)
+                if problem is not None and self._is_typed_answer(text):
+                    problem = None  # typed answers: JSON that validates is the answer, not a broken call
                 mistake = MistakeKind.PARSE
                 if not calls and problem is None:
                     described = self._described_call(st, text)
@@ -153,14 +170,18 @@ class RunLoop:
                     elif by_hand is not None:
                         mistake, problem = MistakeKind.BY_HAND, by_hand
                     else:
-                        if st.unchecked is not None and not st.trajectory:
+                        if st.unchecked is not None and not st.trajectory and c.output is None:
                             # Asked to check its sums, a small model that does not call the tool
                             # tends to reply with a bare (often wrong) number: the worked answer stands.
+                            # (A typed answer is checked against its type instead.)
                             text = st.unchecked
-                        answer = plain_answer(final_answer(text)).strip()
+                        answer = self._answer_text(text)
                         if answer:
                             st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
-                            stop = StopReason.ANSWER
+                            # Typed answers: an invalid answer is asked for once more, then ends the run.
+                            if c.output is not None and (yield from self._reask_for_output(st, step, answer)):
+                                continue
+                            stop = StopReason.ANSWER if st.output is None or st.output.ok else StopReason.INVALID_OUTPUT
                             break
                         mistake, problem = MistakeKind.EMPTY, "your reply was empty"
                 if thought:
@@ -184,8 +205,11 @@ class RunLoop:
                 if stop is StopReason.LOOP:
                     break
             # A loop in an answer-only step was the last attempt already: it is not asked twice.
-            if stop not in (StopReason.ANSWER, StopReason.CANCELLED) and not (stop is StopReason.LOOP and answer_only):
+            stopped = (StopReason.ANSWER, StopReason.INVALID_OUTPUT, StopReason.CANCELLED)
+            if stop not in stopped and not (stop is StopReason.LOOP and answer_only):
                 answer = yield from self._last_attempt(st, step + 1, stop or StopReason.MAX_STEPS)
+                if answer and c.output is not None:  # typed answers: the last attempt's is checked, not re-asked
+                    st.output = c.output.check(answer)
         except Exception as exc:  # a bug in Ponder is an InternalError: only PonderErrors leave the loop
             error = exc if isinstance(exc, PonderError) else InternalError.from_exception(exc, doing="running the agent loop")
             self.error = error
@@ -205,6 +229,8 @@ class RunLoop:
             usage=st.usage,
             seconds=time.perf_counter() - st.started,
             error=str(self.error) if self.error else None,
+            output=st.output.value if st.output is not None else None,
+            output_error=st.output.problem if st.output is not None else None,
         )
         yield ev.RunFinished(result=result, stop_reason=result.stop_reason)
 
@@ -242,6 +268,8 @@ class RunLoop:
             stop_when=stop_when,
             deadline=self._request_deadline(st, deadline),
             require_call=with_tools and st.call_next,
+            answer_schema=c.output.wire_schema if c.output is not None else None,  # typed answers
+            answer_only=not with_tools,
         )
         st.call_next = False
         started = time.perf_counter()
@@ -293,6 +321,23 @@ class RunLoop:
         found = extract_actions(text, self.c.tools)
         return found.calls, [], found.error, found.thought
 
+    def _reask_for_output(self, st: _State, step: int, answer: str) -> Generator[ev.Event, None, bool]:
+        """Typed answers: check ``answer``; True when it failed for the first time and was sent back.
+
+        The model is told what is wrong and asked for the answer alone, tools off (the backend
+        then constrains the whole reply to the schema where it can).
+        """
+        assert self.c.output is not None
+        st.output = self.c.output.check(answer)
+        if st.output.ok or st.output_reasked:
+            return False
+        st.output_reasked = True
+        obs = prompts.render("invalid_output", self.c.prompts_dir, problem=st.output.problem)
+        yield ev.ModelMistakeEvent(step=step, kind=MistakeKind.INVALID_OUTPUT, observation=obs)
+        st.add(ChatMessage(role=MessageRole.USER, content=obs))
+        st.answer_next = True
+        return True
+
     def _described_call(self, st: _State, text: str) -> str | None:
         """The tool an answer names without calling it, before any tool ran (told once per run)."""
         if st.nudged or st.trajectory or st.final_attempt:
@@ -341,10 +386,18 @@ class RunLoop:
         yield ev.ToolCallStarted(step=step, call_id=shown_id, name=call.name, arguments=call.arguments)
         output, ok, kind, seconds, looping, used = self._execute(st, call)
         output = truncate(output, c.observation_chars)
+        # Agents as tools: the inner run nests in this call's record and its usage counts in this run's.
+        inner, st.inner = st.inner, None
+        if inner is not None:
+            st.usage.add(inner.usage)
         st.trajectory.append(
-            ToolCallRecord(step=step, name=used.name, arguments=used.arguments, output=output, ok=ok, error_kind=kind, seconds=seconds)
+            ToolCallRecord(
+                step=step, name=used.name, arguments=used.arguments, output=output, ok=ok, error_kind=kind, seconds=seconds, inner=inner
+            )
         )
-        yield ev.ToolResult(step=step, call_id=shown_id, name=call.name, output=output, ok=ok, error_kind=kind, seconds=seconds)
+        yield ev.ToolResult(
+            step=step, call_id=shown_id, name=call.name, output=output, ok=ok, error_kind=kind, seconds=seconds, inner=inner
+        )
         st.add(observation_message(output, name=call.name, call_id=call_id, capabilities=c.backend.capabilities, protocol=c.protocol))
         return looping
 
@@ -377,7 +430,8 @@ class RunLoop:
         st.seen_calls[key] = len(st.trajectory)
         if tool.needs_approval and not (c.approve and c.approve(tool, arguments)):
             return f"The user did not approve running {tool.name}. Do not retry it; answer without it.", False, MistakeKind.REFUSED, 0.0, False, used
-        outcome = run_tool(tool, arguments, tool.timeout or c.limits.tool_timeout, c.prompts_dir)
+        outcome = run_tool(tool, arguments, tool.timeout or c.limits.tool_timeout, c.prompts_dir, self.context)
+        st.inner = outcome.inner  # an agent used as a tool: its run, for _act
         output = stringify(outcome.output)
         if tool.name != call.name:
             output = f"(ran {tool.name}; there is no tool named {call.name}) {output}"
@@ -406,7 +460,19 @@ class RunLoop:
         reply, text = yield from self._ask(st, step, with_tools=False)
         st.add(ChatMessage(role=MessageRole.ASSISTANT, content=text))
         found = extract_actions(text, self.c.tools)
-        return plain_answer(final_answer(text)).strip() if found.is_answer and text.strip() else None
+        answers = (found.is_answer or self._is_typed_answer(text)) and text.strip()
+        return self._answer_text(text) if answers else None
+
+    def _answer_text(self, text: str) -> str:
+        """The answer a reply gives: LaTeX math rewritten as plain text, except in a typed answer
+        (its JSON is validated as the model wrote it)."""
+        answer = final_answer(text)
+        return (answer if self.c.output is not None else plain_answer(answer)).strip()
+
+    def _is_typed_answer(self, text: str) -> bool:
+        """Typed answers: ``text`` validates against the output type. Such a reply is the answer even
+        when it looks like a call that could not be read (```json with a "name" key inside it)."""
+        return self.c.output is not None and self.c.output.check(text).ok
 
     def _deadline(self, st: _State) -> float | None:
         timeout = self.c.limits.run_timeout

@@ -21,6 +21,9 @@ class StopReason(StrEnum):
     ERROR = "error"
     """The backend failed; ``RunResult.error`` says how."""
     CANCELLED = "cancelled"
+    INVALID_OUTPUT = "invalid_output"
+    """The answer did not match the agent's ``output_type``, even when asked again;
+    ``answer`` holds the raw text and ``output_error`` the problem."""
 
 
 class ToolCallRecord(BaseModel):
@@ -31,6 +34,8 @@ class ToolCallRecord(BaseModel):
     ok: bool
     error_kind: MistakeKind | None = None
     seconds: float = 0.0
+    inner: RunResult | None = None
+    """The run of an agent used as a tool: its trajectory nests here, its usage counts in the outer run's."""
 
 
 class StepRecord(BaseModel):
@@ -54,6 +59,11 @@ class RunResult(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     seconds: float = 0.0
     error: str | None = None
+    output: Any = None
+    """The answer validated against the agent's ``output_type`` (a model instance, a list...); None
+    without one or when it did not validate (after a JSON round trip: its JSON form)."""
+    output_error: str | None = None
+    """Why the answer did not validate (stop reason ``invalid_output``)."""
 
     @property
     def ok(self) -> bool:
@@ -61,3 +71,6 @@ class RunResult(BaseModel):
 
     def tool_calls(self, name: str | None = None) -> list[ToolCallRecord]:
         return [c for c in self.trajectory if name is None or c.name == name]
+
+
+ToolCallRecord.model_rebuild()

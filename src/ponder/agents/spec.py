@@ -56,7 +56,8 @@ class AgentSpec(BaseModel):
     )
     model: str | None = Field(None, description="provider:model; None: PONDER_MODEL, the config, then auto")
     tools: list[str] | None = Field(
-        None, description="tool names, 'default', 'mcp:<server>' or 'module:function'; None: the default set"
+        None,
+        description="tool names, 'default', 'mcp:<server>', 'agent:<name>' or 'module:function'; None: the default set",
     )
     system_prompt: str | None = None
     protocol: Literal["native", "text"] | None = Field(None, description="None: what the backend supports")
@@ -80,7 +81,12 @@ class AgentSpec(BaseModel):
     memory_tokens: int | None = Field(
         None, ge=64, description="history kept in a session (default: 60% of the window)"
     )
-    output_type: str | None = Field(None, description="'module:Type' of a structured answer")
+    output_type: str | dict[str, Any] | None = Field(
+        None, description="the answer's type: 'module:Type' (pydantic model, dataclass...) or a JSON Schema"
+    )
+    description: str | None = Field(
+        None, description="what the agent does: its tool description when another agent uses it (agent:NAME)"
+    )
 
     # -- reading ---------------------------------------------------------------------------------
     @classmethod
@@ -183,8 +189,11 @@ class AgentSpec(BaseModel):
         """The tools ``tools`` names, from the registry (plugins and MCP servers included).
 
         Remembered per process for the same names, settings and servers: an eval builds an agent
-        per case, and loading the registry costs milliseconds each time.
+        per case, and loading the registry costs milliseconds each time. Agents named as tools
+        (``agent:NAME``) are read from ``ponder.toml`` afresh: it may have changed.
         """
+        if any(n.startswith("agent:") for n in self.tools or ()):
+            return self.tool_selection().tools
         key = (
             None if self.tools is None else tuple(self.tools),
             self.tool_settings(),
@@ -207,7 +216,8 @@ class AgentSpec(BaseModel):
 
         names = self.tools
         refs = [n for n in names or () if _is_import_ref(n)]
-        plain = None if names is None else [n for n in names if not _is_import_ref(n)]
+        agents = [n.partition(":")[2] for n in names or () if n.startswith("agent:")]
+        plain = None if names is None else [n for n in names if not _is_import_ref(n) and not n.startswith("agent:")]
         selection = (
             ToolSelection()
             if plain == []
@@ -215,6 +225,10 @@ class AgentSpec(BaseModel):
         )
         for ref in refs:
             selection.tools.extend(import_tools(ref))
+        if agents:
+            from ponder.agents.agent_tool import named_agent_tool
+
+            selection.tools.extend(named_agent_tool(name) for name in agents)
         return selection
 
     def approver(self) -> Approver:
@@ -229,7 +243,7 @@ def load_agent(name: str | None = None, *, cwd: Path | None = None) -> AgentSpec
     return AgentSpec.from_config(load_config(cwd), name)
 
 
-NAMED_PREFIXES = frozenset({"mcp", "toolkit", "llamahub", "langchain"})
+NAMED_PREFIXES = frozenset({"mcp", "toolkit", "llamahub", "langchain", "agent"})
 """``prefix:...`` tool names the registry resolves itself (everything else with a colon is an import)."""
 
 
@@ -253,7 +267,7 @@ def _validated(
 def _deep_merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
     out = dict(base)
     for key, value in over.items():
-        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) and key not in ("mcp", "toolkits"):
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping) and key not in ("mcp", "toolkits", "output_type"):
             out[key] = _deep_merge(out[key], value)
         else:
             out[key] = value

@@ -18,9 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from ponder import prompts
+from ponder.agents.result import RunResult
 from ponder.errors import MistakeKind
 from ponder.redact import redact, redact_data
 from ponder.tools.base import Tool
+from ponder.tools.context import RunContext
 
 log = logging.getLogger(__name__)
 
@@ -31,25 +33,30 @@ class ToolOutcome:
     ok: bool
     error_kind: MistakeKind | None
     seconds: float
+    inner: RunResult | None = None
+    """The run of an agent called as a tool (its answer or stop is ``output``)."""
 
 
-def run_tool(tool: Tool, arguments: dict[str, Any], timeout: float, prompts_dir: Path | None = None) -> ToolOutcome:
+def run_tool(
+    tool: Tool, arguments: dict[str, Any], timeout: float, prompts_dir: Path | None = None, context: RunContext[Any] | None = None
+) -> ToolOutcome:
     """Call ``tool`` in a worker thread; give up waiting after ``timeout`` seconds.
 
     A thread cannot be killed, so a tool that hangs keeps running in the background (daemon
     thread); tools that may hang for real (``python``, ``shell``) run in subprocesses they kill.
+    ``context`` reaches tools that declare a ``RunContext`` parameter.
     """
     box: dict[str, Any] = {}
 
     def target() -> None:
         try:
-            box["value"] = tool.invoke(arguments)
+            box["value"] = tool.invoke(arguments, context)
         except BaseException as exc:  # the tool's failure is the model's observation
             box["error"] = exc
 
     started = time.perf_counter()
-    context = contextvars.copy_context()
-    worker = threading.Thread(target=context.run, args=(target,), name=f"ponder-tool-{tool.name}", daemon=True)
+    carried = contextvars.copy_context()
+    worker = threading.Thread(target=carried.run, args=(target,), name=f"ponder-tool-{tool.name}", daemon=True)
     worker.start()
     worker.join(timeout)
     seconds = time.perf_counter() - started
@@ -71,4 +78,11 @@ def run_tool(tool: Tool, arguments: dict[str, Any], timeout: float, prompts_dir:
             error_kind=MistakeKind.TOOL_ERROR,
             seconds=seconds,
         )
-    return ToolOutcome(redact_data(box.get("value")), ok=True, error_kind=None, seconds=seconds)
+    value = box.get("value")
+    if isinstance(value, RunResult):  # an agent used as a tool: its run nests in this call
+        from ponder.agents.agent_tool import observation_of
+
+        ok = value.stop_reason == "answer"
+        kind = None if ok else MistakeKind.AGENT_STOPPED
+        return ToolOutcome(redact(observation_of(tool.name, value)), ok=ok, error_kind=kind, seconds=seconds, inner=value)
+    return ToolOutcome(redact_data(value), ok=True, error_kind=None, seconds=seconds)

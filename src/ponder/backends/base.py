@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +94,12 @@ class ModelRequest:
     require_call: bool = False
     """The reply must be a tool call (OpenAI's ``tool_choice: required``). A backend that cannot
     enforce it ignores it; the loop still reads whatever comes back."""
+    answer_schema: Mapping[str, Any] | None = None
+    """The JSON Schema the answer (a reply that calls no tool) must match, for typed answers.
+    A backend constrains the answer to it where it can (a grammar on ``local:``, ``response_format``
+    on ``openai:``, ``format`` on ``ollama:``); the loop validates the answer either way."""
+    answer_only: bool = False
+    """The loop wants the answer now, not a call (the tools may still be listed in the prompt)."""
 
 
 class Backend(ABC):

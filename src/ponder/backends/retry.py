@@ -15,6 +15,7 @@ user, and whether it is worth another try); ``retrying`` does the rest.
 
 from __future__ import annotations
 
+import logging
 import random
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -26,6 +27,8 @@ from typing import Any
 from ponder.backends.base import Deadline, ModelReply
 from ponder.backends.transport import Attempt, ClientFailure
 from ponder.errors import BackendError, BackendUnavailable, ConfigError, DeadlineExceeded
+
+logger = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({408, 409, 429}) | frozenset(range(500, 600))
 
@@ -109,6 +112,7 @@ def retrying(
             fault, cause = classify(cut, attempt, produced) or Fault(cut, retryable=not produced), cut
         finally:
             attempt.close()
+        logger.debug("the model server's client raised %s (%s), reported as %s", type(cause).__name__, cause, type(fault.error).__name__)
         if log is not None:
             log.faults.append(fault.error.message)
         error = _noted(fault.error, f"after {retry + 1} tries") if retry else fault.error

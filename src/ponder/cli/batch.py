@@ -55,6 +55,7 @@ def run_batch(args: argparse.Namespace) -> int:
     """Run the task file's tasks; results go to ``-o`` or ``<file>.results.jsonl`` as each one ends."""
     from ponder.batch import BatchResults, BatchTask
     from ponder.cli.common import build_agent, record_runs
+    from ponder.cli.run import output_schema
 
     if getattr(args, "resume", False) and getattr(args, "force", False):
         from ponder.errors import InputError
@@ -80,7 +81,7 @@ def run_batch(args: argparse.Namespace) -> int:
 
             run_on_executor(args, [{"id": t.id, "task": t.task} for t in todo], write)
             todo = []
-        agent = build_agent(args) if todo else None
+        agent = build_agent(args, output_type=output_schema(getattr(args, "output_schema", None))) if todo else None
         if agent is not None:
             record_runs(agent, source="run")
         for item in todo:

@@ -49,12 +49,13 @@ def handle(args: argparse.Namespace) -> int:
         return run_pipe(args, session, sys.stdin)
     from ponder.cli.repl import early
 
-    restore = early.paint(banner(args, session), "› ")
+    painted = early.paint(banner(args, session), "› ")
     try:
         from ponder.cli.repl.app import run_repl
+
+        return run_repl(args, session, painted)
     finally:
-        restore()
-    return run_repl(args, session)
+        painted.restore()  # the REPL gave the terminal back after its first prompt; this covers early exits
 
 
 def banner(args: argparse.Namespace, session: SessionFile | None) -> str:

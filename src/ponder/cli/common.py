@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ponder.agents.agent import Agent
@@ -53,9 +53,14 @@ def agent_spec(args: argparse.Namespace, *, config: PonderConfig | None = None, 
     )
 
 
-def build_agent(args: argparse.Namespace, *, config: PonderConfig | None = None, quiet: bool = False) -> Agent:
-    """``agent_spec(args).build()``, after assembling the embedded model with a progress bar if it is used."""
-    spec = agent_spec(args, config=config, quiet=quiet)
+def build_agent(
+    args: argparse.Namespace, *, config: PonderConfig | None = None, quiet: bool = False, **changes: Any
+) -> Agent:
+    """``agent_spec(args).build()``, after assembling the embedded model with a progress bar if it is used.
+
+    ``changes`` are spec fields a subcommand's own flags set (``ponder run --output-schema``).
+    """
+    spec = agent_spec(args, config=config, quiet=quiet).merged(**changes)
     if spec.model and spec.model.startswith("local:"):
         prepare_local_model(spec.model.partition(":")[2])
     return spec.build()

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rich.live import Live
 
     from ponder.agents.events import Event
+    from ponder.agents.result import RunResult
 
 
 def plural(count: int, word: str) -> str:
@@ -62,6 +63,8 @@ class StepPrinter:
 
             c.print(f"[bold yellow]→ {event.name}[/] {_escape(preview(json.dumps(event.arguments, ensure_ascii=False)))}", highlight=False)
         elif isinstance(event, ev.ToolResult):
+            if event.inner is not None:
+                self.nested(event.inner, depth=1)
             mark = "[green]✓[/]" if event.ok else "[red]✗[/]"
             c.print(f"  {mark} {_escape(preview(event.output))} [dim]({event.seconds:.2f}s)[/]", highlight=False)
         elif isinstance(event, ev.ModelMistakeEvent):
@@ -71,12 +74,23 @@ class StepPrinter:
         elif isinstance(event, ev.ErrorEvent):
             c.print(f"[bold red]error[/] {_escape(event.message)}" + (f"\n  fix: {_escape(event.fix)}" if event.fix else ""), highlight=False)
         elif isinstance(event, ev.RunFinished):
-            r = event.result
-            c.print(
-                f"[dim]■ {r.stop_reason.value} · {plural(r.steps, 'step')} · {plural(len(r.trajectory), 'tool call')} · "
-                f"{r.usage.prompt_tokens}+{r.usage.completion_tokens} tokens · {r.seconds:.1f}s[/dim]",
-                highlight=False,
-            )
+            c.print(f"[dim]■ {summary(event.result)}[/dim]", highlight=False)
+
+    def nested(self, result: RunResult, *, depth: int) -> None:
+        """The run of an agent used as a tool, indented under its call: its calls, then how it ended."""
+        import json
+
+        c = self.console
+        bar = "  " + "[dim]┊[/] " * depth
+        for call in result.trajectory:
+            if call.name:
+                arguments = _escape(preview(json.dumps(call.arguments, ensure_ascii=False)))
+                c.print(f"{bar}[yellow]→ {call.name}[/] {arguments}", highlight=False)
+            if call.inner is not None:
+                self.nested(call.inner, depth=depth + 1)
+            mark = "[green]✓[/]" if call.ok else "[red]✗[/]"
+            c.print(f"{bar}  {mark} {_escape(preview(call.output))} [dim]({call.seconds:.2f}s)[/]", highlight=False)
+        c.print(f"{bar}[dim]■ {_escape(result.model)} · {summary(result)}[/dim]", highlight=False)
 
     def close(self) -> None:
         self._clear_live()
@@ -105,3 +119,11 @@ def _escape(text: str) -> str:
     from rich.markup import escape
 
     return escape(text)
+
+
+def summary(r: RunResult) -> str:
+    """``answer · 2 steps · 1 tool call · 300+40 tokens · 4.2s``."""
+    return (
+        f"{r.stop_reason.value} · {plural(r.steps, 'step')} · {plural(len(r.trajectory), 'tool call')} · "
+        f"{r.usage.prompt_tokens}+{r.usage.completion_tokens} tokens · {r.seconds:.1f}s"
+    )

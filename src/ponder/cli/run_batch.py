@@ -22,10 +22,11 @@ def wants_executor(args: argparse.Namespace) -> bool:
 def run_on_executor(args: argparse.Namespace, tasks: list[dict[str, str]], write: Callable[[TaskRecord], None]) -> None:
     from ponder.cli.common import agent_spec, prepare_local_model
     from ponder.cli.executor_args import describe_plan, executor_from_args
+    from ponder.cli.run import output_schema
     from ponder.evals.api import default_concurrency
     from ponder.evals.batch import TaskWorkload, run_batch
 
-    spec = agent_spec(args)
+    spec = agent_spec(args).merged(output_type=output_schema(getattr(args, "output_schema", None)))
     if spec.model and spec.model.startswith("local:"):
         prepare_local_model(spec.model.partition(":")[2])
     backend = spec.resolve_backend()

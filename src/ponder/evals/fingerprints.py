@@ -112,6 +112,8 @@ def request_key(identity: dict[str, Any], request: ModelRequest, repeat: int) ->
             "temperature": request.temperature,
             "seed": request.seed,
             "repeat": repeat,
+            # typed answers (only when asked for: the keys of other requests stay as they were)
+            **({"answer": [request.answer_schema, request.answer_only]} if request.answer_schema is not None else {}),
         }
     )
 

@@ -90,6 +90,8 @@ def _build(spec: SuiteSpec, *, source: str, base_dir: Path | None, default_name:
         cases.append(_case(c, i, suite_graders, tools))
     agent = suite_agent(spec)
     tools(agent.tools or [], ("tools",) if spec.tools is not None else ("agent", "tools"))
+    if agent.output_type is not None:
+        _output_type(agent.output_type, ("output_type",) if spec.output_type is not None else ("agent", "output_type"))
     return Suite(
         name=spec.name or default_name,
         cases=cases,
@@ -102,7 +104,7 @@ def _build(spec: SuiteSpec, *, source: str, base_dir: Path | None, default_name:
     )
 
 
-SHORTHAND_FIELDS = ("model", "tools", "system_prompt", "protocol", "limits", "temperature", "seed")
+SHORTHAND_FIELDS = ("model", "tools", "system_prompt", "protocol", "limits", "temperature", "seed", "output_type")
 """A suite's top-level fields that describe its agent (written over ``agent``)."""
 
 
@@ -131,6 +133,8 @@ def _case(c: CaseSpec, i: int, suite_graders: list[Grader] | None, tools: Any) -
         graders = [parse_grader("contains")]
     if c.tools is not None:
         tools(c.tools, ("cases", i, "tools"))
+    if c.output_type is not None:
+        _output_type(c.output_type, ("cases", i, "output_type"))
     return Case(
         id=c.id,
         input=c.input,
@@ -140,8 +144,19 @@ def _case(c: CaseSpec, i: int, suite_graders: list[Grader] | None, tools: Any) -
         graders=graders,
         tool_names=list(c.tools) if c.tools is not None else None,
         system_prompt=c.system_prompt,
+        output_type=c.output_type,
         skip=c.skip,
     )
+
+
+def _output_type(declared: Any, loc: Loc) -> None:
+    """An output type that cannot be imported or is not a JSON Schema is an error at its line."""
+    from ponder.agents.output import OutputType
+
+    try:
+        OutputType.of(declared)
+    except PonderError as exc:
+        raise _Problem(loc, exc.message) from None
 
 
 def _graders(entries: list[Any] | None, loc: Loc) -> list[Grader] | None:

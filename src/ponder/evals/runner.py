@@ -315,6 +315,8 @@ class EvalRunner:
             changes["tools"], live = case.tool_names, []
         if case.tools is not None:
             changes["tools"], live = [], case.tools
+        if case.output_type is not None:
+            changes["output_type"] = case.output_type
         return spec.merged(**changes), [*live, *self._knowledge]
 
     def _setup(self, case: Case, r: int) -> tuple[AgentSpec, list[Tool], str | None]:

@@ -34,6 +34,9 @@ class CaseSpec(BaseModel):
     graders: list[GraderEntry] | None = Field(None, description="default: the suite's graders, else 'contains: <expected>'")
     tools: list[str] | None = Field(None, description="tool names for this case (default: the suite's)")
     system_prompt: str | None = None
+    output_type: str | dict[str, Any] | None = Field(
+        None, description="the answer's type for this case: 'module:Type' or a JSON Schema (default: the agent's)"
+    )
     skip: str | None = Field(None, description="a reason to skip this case (recorded as skipped)")
 
 
@@ -58,6 +61,9 @@ class SuiteSpec(BaseModel):
     limits: Limits | None = Field(None, description="bounds for each run (Ponder's defaults for fields not set)")
     temperature: float | None = Field(None, ge=0)
     seed: int | None = Field(None, description="base seed; repeat r uses seed + r")
+    output_type: str | dict[str, Any] | None = Field(
+        None, description="the answer's type: 'module:Type' or a JSON Schema; graders see the validated value"
+    )
     repeat: int = Field(1, ge=1, description="runs per case (--repeat overrides)")
     graders: list[GraderEntry] | None = Field(None, description="graders for cases that list none")
     cases: list[CaseSpec] = Field(min_length=1)

@@ -37,6 +37,8 @@ class Case:
     tool_names: list[str] | None = None
     """This case's own tools, by name (a suite file's ``tools:``); ``None`` means the suite's."""
     system_prompt: str | None = None
+    output_type: str | dict[str, Any] | None = None
+    """This case's answer type (``AgentSpec.output_type``); ``None`` means the agent's."""
     skip: str | None = None
     """A reason to record the case as skipped instead of running it."""
     metadata: dict[str, Any] = field(default_factory=dict)
@@ -87,6 +89,7 @@ def suite_digest(suite: Suite) -> str:
                 "tools": tools(c.tools),
                 "tool_names": c.tool_names,
                 "system_prompt": c.system_prompt,
+                **({"output_type": c.output_type} if c.output_type is not None else {}),
                 "skip": c.skip,
             }
             for c in suite.cases

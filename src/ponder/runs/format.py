@@ -73,6 +73,10 @@ def event_from_dict(data: dict[str, Any]) -> ev.Event | None:
             result = RunResult.model_validate(data["result"])
             return ev.RunFinished(result=result, stop_reason=StopReason(data.get("stop_reason", result.stop_reason)))
         kwargs = {f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data}
+        if cls is ev.ToolResult and isinstance(kwargs.get("inner"), dict):  # an agent used as a tool: its run
+            from ponder.agents.result import RunResult
+
+            kwargs["inner"] = RunResult.model_validate(kwargs["inner"])
         if cls is ev.RunStarted:
             kwargs["tools"] = tuple(kwargs.get("tools", ()))
         return cls(**kwargs)

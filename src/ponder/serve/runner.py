@@ -273,10 +273,13 @@ class _Recorder:
             self.trajectory.append(
                 ToolCallRecord(
                     step=event.step, name=event.name, arguments=arguments, output=event.output,
-                    ok=event.ok, error_kind=event.error_kind, seconds=event.seconds,
+                    ok=event.ok, error_kind=event.error_kind, seconds=event.seconds, inner=event.inner,
                 )
             )  # fmt: skip
-        elif isinstance(event, ev.ModelMistakeEvent) and event.kind is not MistakeKind.NOT_CALLED:
+            if event.inner is not None:  # an agent used as a tool: its usage counts in this run's, as in the loop
+                self.usage.add(event.inner.usage)
+        elif isinstance(event, ev.ModelMistakeEvent) and event.kind in (MistakeKind.PARSE, MistakeKind.EMPTY):
+            # the loop records these two in the trajectory; a nudge (not_called, by_hand, invalid_output) is none
             self.trajectory.append(
                 ToolCallRecord(step=event.step, name="", arguments={}, output=event.observation, ok=False, error_kind=MistakeKind.PARSE)
             )

@@ -7,6 +7,7 @@ validation (pydantic, before the call), an approval flag, a timeout and a source
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import json
 from collections.abc import Callable, Mapping
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, get_type_hints, overload
 from pydantic import BaseModel, Field, ValidationError, create_model
 
 from ponder.errors import ToolArgumentsError, ToolDefinitionError
+from ponder.tools.context import RunContext, is_context_type
 from ponder.tools.docstrings import parse_docstring
 from ponder.tools.schema import ARGS_CONFIG, clean_json_schema, model_from_json_schema, type_label
 
@@ -45,6 +47,8 @@ class Tool:
     plain_arguments: bool = False
     """Pass (and record) the checked arguments as JSON values, not model instances: what LlamaIndex and
     LangChain tools expect, since their own agents hand them the model's JSON."""
+    context_param: str | None = None
+    """The first parameter, typed ``RunContext``, that receives the run's context (not in the schema)."""
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -73,8 +77,9 @@ class Tool:
         except Exception as exc:  # unresolvable forward references
             raise ToolDefinitionError(f"tool '{tool_name}': cannot read its type hints ({exc})") from exc
         fields: dict[str, Any] = {}
+        context_param = _context_parameter(fn, hints, tool_name)
         for param in inspect.signature(fn).parameters.values():
-            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
+            if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD) or param.name == context_param:
                 continue
             if param.name not in hints:
                 raise ToolDefinitionError(
@@ -99,6 +104,7 @@ class Tool:
             timeout=timeout,
             source=source,
             opt_in=opt_in,
+            context_param=context_param,
         )
 
     @classmethod
@@ -166,9 +172,12 @@ class Tool:
             return plain
         return {fields[k].alias or k: getattr(parsed, k) for k in fields if k in given}
 
-    def invoke(self, arguments: Mapping[str, Any]) -> Any:
-        """Run the tool with already validated arguments."""
-        result = self.fn(**arguments)
+    def invoke(self, arguments: Mapping[str, Any], context: RunContext[Any] | None = None) -> Any:
+        """Run the tool with already validated arguments (and the run's context, if it takes one)."""
+        if self.context_param is not None:
+            result = self.fn(context if context is not None else RunContext.start(), **arguments)
+        else:
+            result = self.fn(**arguments)
         if inspect.isawaitable(result):
             result = asyncio.run(_await(result))
         return result
@@ -206,8 +215,9 @@ class Tool:
         """The same tool as a LlamaIndex ``FunctionTool`` (for native tool calling and stock agents)."""
         from llama_index.core.tools import FunctionTool, ToolMetadata
 
+        fn = self.fn if self.context_param is None else functools.partial(self.fn, RunContext.start())
         return FunctionTool(
-            fn=self.fn,
+            fn=fn,
             metadata=ToolMetadata(name=self.name, description=self.description, fn_schema=self.args_model),
         )
 
@@ -229,6 +239,20 @@ class Tool:
             else:
                 problems.append(f"'{where}': {err['msg']} (got {err.get('input')!r})")
         return f"Invalid arguments for {self.name}: {'; '.join(problems)}. Expected {self.signature()}."
+
+
+def _context_parameter(fn: Callable[..., Any], hints: dict[str, Any], tool_name: str) -> str | None:
+    """The name of ``fn``'s ``RunContext`` parameter, which must come first; None if it takes none."""
+    params = [p for p in inspect.signature(fn).parameters.values() if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    typed = [p.name for p in params if is_context_type(hints.get(p.name))]
+    if not typed:
+        return None
+    if typed != [params[0].name]:
+        raise ToolDefinitionError(
+            f"tool '{tool_name}': a RunContext parameter must be the first one, and only one",
+            fix=f"make '{typed[0]}: RunContext' the first parameter of {fn.__qualname__}",
+        )
+    return typed[0]
 
 
 async def _await(awaitable: Any) -> Any:

@@ -85,3 +85,38 @@ def test_error_is_one_line_with_the_fix() -> None:
     view(finished(StopReason.ERROR, None))
     lines = [line for line in buffer.getvalue().splitlines() if line]
     assert lines == ["error: Ollama does not answer at 127.0.0.1:11434 · fix: start it with `ollama serve`"]
+
+
+def test_with_steps_on_an_agent_used_as_a_tool_shows_its_calls_nested() -> None:
+    from ponder.agents.result import ToolCallRecord
+
+    out, buffer = output(interactive=False)
+    view = TurnView(out, show_steps=True)
+    inner = RunResult(
+        task="17*23", answer="391", stop_reason=StopReason.ANSWER, model="local:qwen", protocol="native", steps=2,
+        trajectory=[ToolCallRecord(step=1, name="calculator", arguments={"expression": "17*23"}, output="391", ok=True)],
+    )
+    view(ev.ToolCallStarted(step=1, call_id="c1", name="mathematician", arguments={"task": "17*23"}))
+    view(ev.ToolResult(step=1, call_id="c1", name="mathematician", output="391", ok=True, error_kind=None, seconds=3.0, inner=inner))
+    view.close()
+    lines = [line.rstrip() for line in buffer.getvalue().splitlines()]
+    at = lines.index('→ mathematician {"task": "17*23"}')
+    assert lines[at + 1] == '  ┊ → calculator {"expression": "17*23"}'
+    assert lines[at + 2] == "  ┊   ✓ 391 (0.00s)"
+    assert lines[at + 3].startswith("  ┊ ■ local:qwen · answer · 2 steps · 1 tool call")
+    assert lines[at + 4] == "  ✓ 391 (3.00s)"
+
+
+def test_trace_nests_the_inner_run_under_its_call() -> None:
+    from ponder.agents.result import ToolCallRecord
+    from ponder.cli.repl.commands.info import trace_lines
+
+    inner = RunResult(task="sub", answer="inner answer", stop_reason=StopReason.ANSWER, model="m", protocol="native", steps=1)
+    outer = RunResult(
+        task="main", answer="done", stop_reason=StopReason.ANSWER, model="m", protocol="native", steps=1,
+        trajectory=[ToolCallRecord(step=1, name="helper", arguments={"task": "sub"}, output="inner answer", ok=True, inner=inner)],
+    )
+    lines = trace_lines(outer)
+    at = lines.index("    inner answer")
+    assert lines[at + 1] == "    ┊ task: sub"
+    assert "    ┊ answer: inner answer" in lines

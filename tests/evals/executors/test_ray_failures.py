@@ -130,6 +130,6 @@ def test_a_killed_driver_resumes_with_nothing_lost_or_duplicated(ray_cluster: An
     local = evaluate(multiply_add_suite(12, delay=0.0), cache_dir=None)
     from ponder.evals.records import read_log
 
-    _, records, _ = read_log(log)
+    records = read_log(log).records
     resumed_records = [records[r.key] for r in local.records]
     assert [r["answer"] for r in comparable(resumed_records)] == [r["answer"] for r in comparable(local.records)]

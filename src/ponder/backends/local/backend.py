@@ -283,11 +283,15 @@ class LocalBackend(Backend):
             finish = "stop"
             grammar = None
             callable_tools = request.tools or request.call_tools
-            if callable_tools and self.constrain_calls:
+            # Typed answers: the whole reply is generated under one grammar, a call or the answer.
+            answer = self._answer_grammar(request, callable_tools)
+            if answer is not None:
+                finish = "constrained_answer"
+            elif callable_tools and self.constrain_calls:
                 from ponder.backends.local.grammar import grammar_for
 
                 grammar = grammar_for(callable_tools)  # None: a schema llama.cpp cannot take
-            generator = model.generate(tokens, _with_budget(request, budget))
+            generator = model.generate(tokens, _with_budget(request, budget), grammar=answer)
             from ponder.backends.local.grammar import CallWatch
 
             watch = CallWatch() if grammar is not None else None
@@ -350,6 +354,18 @@ class LocalBackend(Backend):
             usage=Usage(prompt_tokens=len(tokens), completion_tokens=completion, prompt_tokens_evaluated=max(evaluated, 1)),
             finish_reason=finish,
         )
+
+    def _answer_grammar(self, request: ModelRequest, tools: Sequence[Tool]) -> LlamaGrammar | None:
+        """The grammar of a typed answer (or of a call or that answer, while calls are allowed); None
+        when a call is required (the reply then starts as a call, under the tools' grammar)."""
+        if request.answer_schema is None or (request.require_call and tools and self.constrain_calls):
+            return None  # no typed answer, or a call is required: the tools' grammar alone (below)
+        calls = [] if request.answer_only else list(tools)
+        if calls and not self.constrain_calls:
+            return None  # calls are written freely, so the answer must be too
+        from ponder.backends.local.grammar import answer_grammar
+
+        return answer_grammar(dict(request.answer_schema), calls)
 
     def _stable_prefix(self, model: LocalModel, request: ModelRequest, tokens: Sequence[int]) -> int:
         """How many leading tokens depend only on the system prompt and the tools, not the conversation."""

@@ -28,6 +28,9 @@ _HEAD = re.compile(r'(?:\A|<tool_call>|```(?:json|tool_call)?)[ \t]*\n?[ \t]*(\{
 _PARTIAL_HEAD = re.compile(r'(?:\A|<tool_call>|```(?:json|tool_call)?)[ \t]*\n?[ \t]*(\{)\s*(?:"(?:n(?:a(?:m(?:e(?:"\s*)?)?)?)?)?)?\Z')
 _SPACE_RULE = re.compile(r'^space ::= .*$', re.MULTILINE)
 _LAYOUT = 'space ::= | " " | "\\n" [ \\t]{0,20}'
+_CHAR_RULE = re.compile(r'^char ::= \[\^"\\\\\]', re.MULTILINE)
+_STRICT_CHAR = 'char ::= [^"\\\\\\x7F\\x00-\\x1F]'
+"""JSON strings hold no raw control characters (llama.cpp's own converter says the same)."""
 
 _CACHE: dict[str, LlamaGrammar | None] = {}
 _LOCK = threading.Lock()
@@ -126,4 +129,37 @@ def _build(schema: dict[str, Any], several: str) -> LlamaGrammar | None:
             gbnf = re.sub(r"^root ::=", "call ::=", gbnf, flags=re.MULTILINE) + "\n" + several
         return LlamaGrammar.from_string(gbnf, verbose=False)
     except Exception:  # an exotic schema: fall back to free generation, the loop still validates
+        return None
+
+
+def answer_grammar(schema: dict[str, Any], tools: Sequence[Tool] = ()) -> LlamaGrammar | None:
+    """The grammar of a typed answer, or (with ``tools``) of a reply that is either a call or the answer.
+
+    A call may open with ``<tool_call>``, as the model's template teaches (then several calls may
+    follow one another, each in its tags); the answer is the bare JSON value. Cached; None if a schema cannot be converted (the loop still validates).
+    """
+    call = call_schema(tools) if tools else None
+    key = hashlib.sha256(json.dumps([schema, call], sort_keys=True, default=str).encode()).hexdigest()
+    with _LOCK:
+        if key not in _CACHE:
+            _CACHE[key] = _build_answer(schema, call)
+        return _CACHE[key]
+
+
+def _build_answer(schema: dict[str, Any], call: dict[str, Any] | None) -> LlamaGrammar | None:
+    from llama_cpp.llama_grammar import LlamaGrammar, SchemaConverter
+
+    try:
+        converter = SchemaConverter(prop_order={}, allow_fetch=False, dotall=False, raw_pattern=False)
+        answer = converter.visit(converter.resolve_refs(json.loads(json.dumps(schema)), "answer"), "answer")
+        root = answer
+        if call is not None:
+            called = converter.visit(converter.resolve_refs(call, "call"), "call")
+            # In <tool_call> tags, more calls may follow (several at once, as with ``grammar_for``).
+            tagged = f'"<tool_call>" "\\n"? {called} ( "</tool_call>" ( "\\n<tool_call>\\n" {called} "</tool_call>" )* )?'
+            root = f"{tagged} | {called} | {answer}"
+        gbnf = f"root ::= {root}\n{converter.format_grammar()}"
+        gbnf = _CHAR_RULE.sub(lambda _: _STRICT_CHAR, _SPACE_RULE.sub(lambda _: _LAYOUT, gbnf))
+        return LlamaGrammar.from_string(gbnf, verbose=False)
+    except Exception:  # an exotic schema: the answer is generated freely and validated
         return None

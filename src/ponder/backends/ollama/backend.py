@@ -139,9 +139,14 @@ class OllamaBackend(Backend):
             update={"additional_kwargs": {**self._llm.additional_kwargs, **_options(request)}}
         )
         tools = [t.openai_schema() for t in request.tools] or None
+        extra: dict[str, Any] = {}
+        if request.answer_schema is not None and tools is None:
+            # Typed answers: Ollama constrains the whole reply to ``format``, so a call could not be
+            # written; it is sent when no tools are offered (the loop asks for the answer alone).
+            extra["format"] = dict(request.answer_schema)
         guard = TextGuard(request)
         last: ChatResponse | None = None
-        chunks = llm.stream_chat(list(request.messages), tools=tools)
+        chunks = llm.stream_chat(list(request.messages), tools=tools, **extra)
         try:
             for chunk in attempt.iterate(chunks):
                 last = chunk

@@ -13,6 +13,7 @@ import itertools
 import logging
 import os
 from collections.abc import Callable, Generator, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -33,6 +34,7 @@ from ponder.backends.base import (
 from ponder.backends.native import assistant_message, estimate_usage, parse_arguments
 from ponder.backends.openai.errors import OPENAI_API, EmptyStream, Endpoint, classify, refuses_streaming_tools
 from ponder.backends.openai.http import AsyncCompatibleClient, CompatibleClient
+from ponder.backends.openai.response_format import next_dialect, refuses_response_format, response_format
 from ponder.backends.retry import EmptyReply, Fault, RetryLog, RetryPolicy, StreamCut, check_url, retrying
 from ponder.backends.transport import Attempt, DeadlineTransport
 from ponder.errors import BackendAuthError, BackendError, ConfigError
@@ -111,6 +113,8 @@ class OpenAIBackend(Backend):
             context_window=context_window or known or DEFAULT_CONTEXT_WINDOW,
         )
         self._reasoning = model in O1_MODELS
+        self.answer_format = "json_schema"
+        """How typed answers are asked for: json_schema, json_object or none (see ``response_format``)."""
         self.retry_policy = RetryPolicy(retries=max_retries)
         self.retry_log = RetryLog()
         self._http = CompatibleClient(transport=DeadlineTransport(limits=DEFAULT_CONNECTION_LIMITS))
@@ -139,6 +143,23 @@ class OpenAIBackend(Backend):
         return self._llm
 
     def stream(self, request: ModelRequest) -> Iterator[str | ModelReply]:
+        while True:
+            started = False
+            try:
+                with closing(self._stream_once(request)) as items:
+                    for item in items:
+                        started = True
+                        yield item
+                return
+            except BackendError as exc:
+                # Typed answers: a server that refuses this response_format is asked in the next dialect.
+                if started or request.answer_schema is None or self.answer_format == "none":
+                    raise
+                if not refuses_response_format(exc):
+                    raise
+                self.answer_format = next_dialect(self.answer_format)
+
+    def _stream_once(self, request: ModelRequest) -> Generator[str | ModelReply, None, None]:
         if not self.endpoint.has_key and self.base_url is None:
             raise BackendAuthError(
                 "OPENAI_API_KEY is not set",
@@ -165,7 +186,7 @@ class OpenAIBackend(Backend):
         self, request: ModelRequest, method: Callable[[ModelRequest, Attempt], Generator[str | ModelReply, None, None]]
     ) -> Iterator[str | ModelReply]:
         def classify_fault(exc: BaseException, attempt: Attempt, produced: bool) -> Fault | None:
-            return classify(exc, attempt, produced, self.endpoint, tools=bool(request.tools))
+            return classify(exc, attempt, produced, self.endpoint, tools=bool(request.tools), typed=request.answer_schema is not None)
 
         return retrying(
             lambda attempt: method(request, attempt),
@@ -272,6 +293,10 @@ class OpenAIBackend(Backend):
             options["max_completion_tokens" if self.base_url is None else "max_tokens"] = request.max_tokens
         if request.seed is not None:
             options["seed"] = request.seed
+        if request.answer_schema is not None:
+            answer = response_format(request.answer_schema, self.answer_format, with_tools=bool(request.tools))
+            if answer is not None:
+                options["response_format"] = answer
         return options
 
     def _reply(self, request: ModelRequest, guard: TextGuard, collected: _Collected) -> ModelReply:

@@ -82,17 +82,25 @@ def translate(exc: Exception, endpoint: Endpoint) -> BackendError | None:
     return None
 
 
-def classify(exc: BaseException, attempt: Attempt, produced: bool, endpoint: Endpoint, *, tools: bool) -> Fault | None:
-    """The fault behind an exception the SDK (or httpx under it) raised; None for anything else."""
+def classify(
+    exc: BaseException, attempt: Attempt, produced: bool, endpoint: Endpoint, *, tools: bool, typed: bool = False
+) -> Fault | None:
+    """The fault behind an exception the SDK (or httpx under it) raised; None for anything else.
+
+    ``typed``: the request carried a ``response_format``; a server that refuses it (even with a
+    500, as llama-cpp-python does) is not asked again the same way: the backend changes dialect.
+    """
     import httpx
     import openai
+
+    from ponder.backends.openai.response_format import refuses_response_format
 
     where, hint = endpoint.where, endpoint.env_hint
     if attempt.expired():
         return Fault(deadline_error(where, attempt.deadline, f"check the server at {hint}, or allow more time with --timeout"))
     if isinstance(exc, openai.APIStatusError):
         error = translate(exc, endpoint)
-        if error is None or (tools and refuses_streaming_tools(exc)):
+        if error is None or (tools and refuses_streaming_tools(exc)) or (typed and refuses_response_format(exc)):
             return Fault(error or BackendError(str(exc)), retryable=False)
         return status_fault(exc.status_code, error, exc.response.headers)
     if isinstance(exc, openai.APIConnectionError) and exc.__cause__ is not None:
@@ -102,7 +110,7 @@ def classify(exc: BaseException, attempt: Attempt, produced: bool, endpoint: End
     if isinstance(exc, (openai.APIConnectionError, httpx.TransportError)):
         return connection_fault(exc, attempt, produced, where, fix=f"check that the server at {hint} is running")
     if isinstance(exc, openai.APIError):  # an error event in the middle of a stream
-        return Fault(BackendError(f"{where} failed mid-answer: {exc.message}", fix="retry the request"), retryable=not produced)
+        return Fault(BackendError(f"{where} failed mid-answer: {redact(exc.message)}", fix="retry the request"), retryable=not produced)
     if isinstance(exc, (ValueError, KeyError, TypeError, AttributeError, IndexError)):
         return Fault(unreadable(exc, attempt, where, fix=f"check that {hint} is an OpenAI-compatible server (its /v1 URL)"))
     return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 
 from ponder.cli.repl import warmup
+from ponder.cli.repl.early import EarlyPrompt
 from ponder.cli.repl.line import handle_line
 from ponder.cli.repl.output import Output
 from ponder.cli.repl.prompt import PROMPT, build_prompt
@@ -16,11 +17,15 @@ from ponder.cli.repl.state import ChatState
 from ponder.sessions import SessionFile
 
 
-def run_repl(args: argparse.Namespace, session: SessionFile | None) -> int:
+def run_repl(args: argparse.Namespace, session: SessionFile | None, painted: EarlyPrompt | None = None) -> int:
+    """``painted``: the prompt painted before prompt_toolkit loaded; its terminal settings are given
+    back once the first prompt is read (until then keys typed early are not echoed)."""
     out = Output(interactive=True)
     state = ChatState(args, out=out, session=session, on_ready=lambda: prompt.app.invalidate())
     prompt = build_prompt(state)
     prompt.app.after_render += lambda _app: state.handle.start()  # once the prompt is on screen
+    if painted is not None:
+        painted.hand_over()
     while True:
         try:
             text = prompt.prompt(PROMPT)
@@ -28,6 +33,9 @@ def run_repl(args: argparse.Namespace, session: SessionFile | None) -> int:
             continue  # Ctrl-C at the prompt clears the line
         except EOFError:
             break
+        finally:
+            if painted is not None:
+                painted.restore()
         keep_going, _ = handle_line(state, text)
         if not keep_going:
             break

@@ -1,38 +1,28 @@
-"""The json grader: the answer is (or contains) JSON, optionally matching a schema or a value."""
+"""The json and schema graders: the answer is (or contains) JSON, optionally matching a schema or a value.
+
+When the agent has an ``output_type``, both grade the validated value (``RunResult.output``)
+instead of reading JSON out of the text.
+"""
 
 from __future__ import annotations
 
 import contextlib
 import json
-import re
 from typing import Any
 
 from pydantic import ConfigDict, Field
 
+from ponder.agents.output import MISSING, find_json, jsonable
 from ponder.errors import MissingDependency
 from ponder.evals.grading import GradeContext, Grader, GradeResult
 
-_FENCE = re.compile(r"```(?:json)?\s*\n?(.*?)```", re.DOTALL)
-_MISSING = object()
 
-
-def find_json(text: str) -> Any:
-    """The JSON value in an answer: the whole text, a fenced block, or the first object/array in it."""
-    stripped = text.strip()
-    candidates = [stripped, *(m.group(1).strip() for m in _FENCE.finditer(text))]
-    for candidate in candidates:
-        try:
-            return json.loads(candidate)
-        except ValueError:
-            continue
-    decoder = json.JSONDecoder()
-    for i, ch in enumerate(text):
-        if ch in "{[":
-            try:
-                return decoder.raw_decode(text, i)[0]
-            except ValueError:
-                continue
-    return _MISSING
+def answer_value(ctx: GradeContext) -> Any:
+    """What the structured graders grade: the run's validated answer when its agent has an
+    ``output_type`` (as plain JSON), else the JSON found in the answer text (``MISSING`` if none)."""
+    if ctx.result.output is not None:
+        return jsonable(ctx.result.output)
+    return find_json(ctx.answer)
 
 
 def is_subset(want: Any, got: Any) -> bool:
@@ -63,8 +53,8 @@ class JsonGrader(Grader):
     model_config = ConfigDict(populate_by_name=True)
 
     def grade(self, ctx: GradeContext) -> GradeResult:
-        data = find_json(ctx.answer)
-        if data is _MISSING:
+        data = answer_value(ctx)
+        if data is MISSING:
             return GradeResult.fail("the answer holds no JSON")
         if self.json_schema is not None:
             problem = _schema_problem(data, self.json_schema)
@@ -94,4 +84,25 @@ def _schema_problem(data: Any, schema: dict[str, Any]) -> str | None:
     return f"{where}: {first.message}"
 
 
-GRADERS = (JsonGrader,)
+class SchemaGrader(Grader):
+    """The answer validated against the agent's output type; with ``schema`` it must also satisfy that JSON Schema."""
+
+    kind = "schema"
+    json_schema: dict[str, Any] | None = Field(None, alias="schema", description="a JSON Schema the value must satisfy")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    def grade(self, ctx: GradeContext) -> GradeResult:
+        if ctx.result.output_error is not None:
+            return GradeResult.fail(f"the answer did not validate: {ctx.result.output_error}")
+        data = answer_value(ctx)
+        if data is MISSING:
+            return GradeResult.fail("the run returned no typed answer and the answer holds no JSON")
+        if self.json_schema is not None:
+            problem = _schema_problem(data, self.json_schema)
+            if problem:
+                return GradeResult.fail(f"the value does not match the schema: {problem}")
+        return GradeResult.ok()
+
+
+GRADERS = (JsonGrader, SchemaGrader)

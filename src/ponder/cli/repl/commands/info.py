@@ -68,5 +68,7 @@ def trace_lines(result: RunResult) -> list[str]:
             args = json.dumps(call.arguments, ensure_ascii=False)
             lines.append(f"  → {call.name or '(unreadable call)'} {args} · {status} · {call.seconds:.2f}s")
             lines.extend(f"    {out_line}" for out_line in call.output.splitlines() or [""])
+            if call.inner is not None:  # an agent used as a tool: its own run, nested
+                lines.extend(f"    ┊ {inner_line}" for inner_line in trace_lines(call.inner))
     lines.append(f"answer: {result.answer if result.answer is not None else '(none)'}")
     return lines
