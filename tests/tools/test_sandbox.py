@@ -190,3 +190,15 @@ def test_the_sandbox_can_be_turned_off_and_on_from_the_environment(monkeypatch: 
     assert not ToolSettings.configured().sandbox
     monkeypatch.setenv("PONDER_SANDBOX_NETWORK", "1")
     assert ToolSettings.configured().sandbox_network
+
+
+def test_a_python_installed_under_tmp_is_mounted_over_the_sandboxs_own_tmp(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A CI clone in /tmp has its venv there: mounted before the in-memory /tmp, it was hidden
+    # ("setpriv: failed to execute /tmp/ci/.venv/bin/python").
+    from ponder.tools.builtin import _isolation
+
+    monkeypatch.setattr(_isolation, "_python_prefixes", lambda: (Path("/tmp/ci/.venv"),))
+    args = _isolation._mounts(_isolation.Jail(workdir=Path("/tmp/work"), scratch=True))
+    tmp = next(i for i in range(len(args)) if args[i] == "--tmpfs" and args[i + 1] == "/tmp")
+    venv = args.index("/tmp/ci/.venv")
+    assert args[venv - 1] == "--ro-bind" and venv > tmp

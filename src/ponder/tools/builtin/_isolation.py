@@ -147,11 +147,12 @@ def _mounts(jail: Jail) -> list[str]:
     tree.folder("/etc")
     for name in _ETC + (_ETC_NETWORK if jail.network else ()):
         tree.args += ["--ro-bind-try", f"/etc/{name}", f"/etc/{name}"]
-    for prefix in _python_prefixes():
-        tree.bind(str(prefix), read_only=True)
     tree.args += ["--proc", "/proc", "--dev", "/dev"]
     tree.tmpfs("/tmp", jail.disk_mb, perms="1777")
     tree.tmpfs("/dev/shm", jail.disk_mb, perms="1777")
+    # After /tmp: a Python (or its venv) under /tmp, as in a CI clone there, stays visible.
+    for prefix in _python_prefixes():
+        tree.bind(str(prefix), read_only=True)
     where = str(jail.workdir)
     if jail.scratch:
         tree.tmpfs(where, jail.disk_mb, perms="0777" if as_root() else "0700")
