@@ -17,34 +17,21 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from ponder.agents.agent import Agent
 from ponder.backends.scripted import ScriptedBackend
-from ponder.tools.base import tool
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # loop_overhead, next to this script
+from loop_overhead import PONDER_SCRIPT as SCRIPT  # noqa: E402  the same 3-step run, the same tool
+from loop_overhead import add  # noqa: E402
 
 STEPS = 3
-SCRIPT = [
-    '<tool_call>{"name": "add", "arguments": {"a": 1, "b": 2}}</tool_call>',
-    '<tool_call>{"name": "add", "arguments": {"a": 3, "b": 4}}</tool_call>',
-    "The answers are 3 and 7.",
-]
-
-
-@tool
-def add(a: int, b: int) -> int:
-    """Add two integers.
-
-    Args:
-        a: the first number
-        b: the second number
-    """
-    return a + b
-
-
 class Receiver(BaseHTTPRequestHandler):
     """Accepts OTLP/HTTP exports and counts the bytes (decoding is the tests' job)."""
 
