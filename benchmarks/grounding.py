@@ -1,4 +1,9 @@
-"""How often the loop's grounding check would question a *correct* call (no model needed).
+"""How often the loop's grounding checks would get a *correct* call wrong (no model needed).
+
+Two checks, counted on BFCL's expected calls:
+- questioned: the run's first call has no value that appears in the conversation;
+- dropped: an optional argument the expected call must carry would be left out as made up
+  (``without_made_up_options``; optional arguments BFCL also accepts absent are not counted).
 
 The loop questions a run's first call once when none of its values appears in the conversation
 (``ponder.agents.grounding``). On BFCL's development categories the expected calls are known,
@@ -13,8 +18,8 @@ from __future__ import annotations
 
 import sys
 
-from ponder.agents.grounding import ungrounded_values
-from ponder.evals.bfcl import bfcl_ast, ground_truth_calls, load_cases
+from ponder.agents.grounding import ungrounded_values, without_made_up_options
+from ponder.evals.bfcl import BfclCase, bfcl_ast, ground_truth_calls, load_cases
 
 
 def main(categories: list[str]) -> int:
@@ -32,7 +37,22 @@ def main(categories: list[str]) -> int:
         print(f"{category}: {len(questioned)} of {len(cases)} correct first calls would be questioned")
         for line in questioned:
             print(f"    {line}")
+        dropped = [line for case in cases for line in _dropped_options(case)]
+        print(f"{category}: {len(dropped)} needed optional arguments would be left out")
+        for line in dropped:
+            print(f"    {line}")
     return 0
+
+
+def _dropped_options(case: BfclCase) -> list[str]:
+    lines = []
+    for call in ground_truth_calls(case):
+        description = bfcl_ast.find_description(case.functions, call.name) or {}
+        _, dropped = without_made_up_options(
+            call.arguments, description.get("parameters", {}), case.prompt.lower()
+        )
+        lines += [f"{case.id}: {call.name}.{name}={call.arguments[name]!r}" for name in dropped]
+    return lines
 
 
 if __name__ == "__main__":

@@ -123,6 +123,9 @@ class MistakeKind(StrEnum):
     """Its reply was empty."""
     BY_HAND = "by_hand"
     """It did arithmetic by hand while a tool that computes was there (asked once to use it)."""
+    UNFINISHED = "unfinished"
+    """Its answer stopped short of the calculation: givens no calculation used, or numbers no tool
+    gave (asked once to finish it with the tool)."""
     UNKNOWN_TOOL = "unknown_tool"
     BAD_ARGUMENTS = "bad_arguments"
     """The arguments failed the tool's schema."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from ponder import tool
-from ponder.agents.grounding import conversation_text, ungrounded_values
+from ponder.agents.grounding import conversation_text, ungrounded_values, without_made_up_options
 from tests.agents.test_loop import call, text_agent
 
 TAX = {
@@ -90,3 +90,54 @@ def test_a_call_with_the_users_values_runs_at_once() -> None:
     result = agent.run("Tax on 52000 at a 30% rate?")
     assert [(c.ok, c.output) for c in result.trajectory] == [(True, "15600.00")]
     assert len(backend.requests) == 2
+
+
+WEATHER = {
+    "properties": {
+        "city": {"type": "string", "description": "the city"},
+        "country": {"type": "string", "description": "the country"},
+        "unit": {"type": "string", "description": "'celsius' or 'fahrenheit'"},
+        "date": {"type": "string", "description": "the day"},
+        "days": {"type": "integer"},
+        "style": {"type": "string", "enum": ["short", "long"]},
+    },
+    "required": ["city"],
+}
+
+
+def test_optional_values_nobody_gave_are_left_out_and_the_rest_kept() -> None:
+    said = "what's the weather in lisbon over the next 3 days?"
+    args = {"city": "Lisboa", "country": "Portugal", "days": 3, "style": "long"}
+    kept, dropped = without_made_up_options(args, WEATHER, said)
+    assert dropped == ["country"]
+    assert kept == {"city": "Lisboa", "days": 3, "style": "long"}, "a required value is never left out"
+
+
+def test_optional_values_from_the_request_its_documentation_or_worked_out_dates_are_kept() -> None:
+    said = "how warm are the temperatures in paris, france on march 3rd?"
+    args = {"city": "Paris", "country": "France", "unit": "fahrenheit", "date": "2026-03-03"}
+    kept, dropped = without_made_up_options(args, WEATHER, said)
+    assert dropped == [] and kept == args
+
+
+def test_a_words_stem_grounds_it() -> None:
+    schema = {"properties": {"instruments": {"type": "array"}}}
+    assert without_made_up_options({"instruments": ["Guitars"]}, schema, "a local guitar shop")[1] == []
+    assert without_made_up_options({"instruments": ["Drums"]}, schema, "a local guitar shop")[1] == ["instruments"]
+
+
+@tool
+def forecast(city: str, country: str = "any") -> str:
+    """Weather for a city.
+
+    Args:
+        city: the city
+        country: the country, when the city's name is ambiguous
+    """
+    return f"sunny in {city} ({country})"
+
+
+def test_the_tool_runs_with_its_own_default_instead_of_a_made_up_option() -> None:
+    agent, _ = text_agent([call("forecast", city="Lisbon", country="Spain"), "Sunny."], [forecast])
+    result = agent.run("Weather in Lisbon?")
+    assert [(c.arguments, c.output) for c in result.trajectory] == [({"city": "Lisbon"}, "sunny in Lisbon (any)")]

@@ -6,6 +6,12 @@ every value ("the definite integral of x^2" becomes ``CalculateTax(annual_income
 short strings; not enum choices, booleans, small counts or text the model writes, like code) and none of them is in the conversation's text. The
 loop then asks once, before anything runs, whether a tool fits at all; a model that still means
 the call makes it again and it runs.
+
+``without_made_up_options`` applies the same test to each optional argument on its own: an
+optional value the model filled in although nobody gave it ("unit": "fahrenheit", "country":
+"France" for a question that named neither) is left out, so the tool uses its own default rather
+than the model's guess. Values a model rightly works out are kept: dates and times, enum choices
+and values the parameter's documentation names, booleans and small counts.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ _COMPOSED = re.compile(r"code|script|command|expr|formula|query|sql|text|content
 _NUMBER = re.compile(r"(-?\d[\d,]*(?:\.\d+)?)(?:\s*(thousand|million|billion|trillion)\b)?")
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_DATE_OR_TIME = re.compile(r"\d{1,4}[-/:.]\d{1,2}")
 
 
 def conversation_text(messages: Iterable[ChatMessage]) -> str:
@@ -47,6 +54,41 @@ def ungrounded_values(arguments: Mapping[str, Any], schema: Mapping[str, Any], t
     return checked
 
 
+def without_made_up_options(
+    arguments: Mapping[str, Any], schema: Mapping[str, Any], text: str
+) -> tuple[dict[str, Any], list[str]]:
+    """``arguments`` without the optional ones whose values appear nowhere in ``text``, and their names."""
+    properties = schema.get("properties", {})
+    required = set(schema.get("required", []))
+    numbers = _numbers(text)
+    kept: dict[str, Any] = {}
+    dropped: list[str] = []
+    for name, value in arguments.items():
+        spec = properties.get(name, {})
+        documented = str(spec.get("description", "")).lower()  # a choice its documentation offers, like an enum's
+        if (
+            name not in required
+            and not _COMPOSED.search(name)
+            and _made_up(value, spec, text, numbers)
+            and _made_up(value, spec, documented, _numbers(documented))
+        ):
+            dropped.append(name)
+        else:
+            kept[name] = value
+    return kept, dropped
+
+
+def _made_up(value: Any, spec: Mapping[str, Any], text: str, numbers: set[float]) -> bool:
+    """Every checkable part of ``value`` is missing from ``text`` (and there is at least one)."""
+    verdicts = [
+        _grounded(item, spec, text, numbers)
+        if isinstance(item, int | float | str) and not (isinstance(item, str) and _DATE_OR_TIME.search(item))
+        else None
+        for item in _leaves(value)
+    ]
+    return bool(verdicts) and all(v is False for v in verdicts)
+
+
 def _leaves(value: Any) -> Iterable[Any]:
     """The scalars of a value and of its lists; an object the model assembles is its own (a patch, a filter)."""
     if isinstance(value, Mapping):
@@ -69,7 +111,8 @@ def _grounded(value: Any, spec: Mapping[str, Any], text: str, numbers: set[float
     words = [w for w in _TOKEN.findall(str(value).lower()) if len(w) >= 3]
     if not words or len(str(value)) > 60 or "\n" in str(value):
         return None  # code, a query or a message the model writes: its own words, rightly
-    return str(value).lower() in text or any(w in text for w in words)
+    # A word's stem will do: "points" for "point", "guitars" for "guitar".
+    return str(value).lower() in text or any(w[: max(4, len(w) - 2)] in text for w in words)
 
 
 def _numbers(text: str) -> set[float]:

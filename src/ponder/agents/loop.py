@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import logging
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -30,7 +31,7 @@ from ponder.agents.actions import (
     parse_json,
     runaway_end,
 )
-from ponder.agents.grounding import conversation_text, ungrounded_values
+from ponder.agents.grounding import conversation_text, ungrounded_values, without_made_up_options
 from ponder.agents.hand_work import computing_tool, hand_arithmetic
 from ponder.agents.limits import Limits
 from ponder.agents.output import OutputCheck, OutputType
@@ -44,12 +45,15 @@ from ponder.agents.protocol import (
 )
 from ponder.agents.result import RunResult, StepRecord, StopReason, ToolCallRecord
 from ponder.agents.tool_runner import run_tool
+from ponder.agents.unfinished import unfinished_work
 from ponder.backends.base import Backend, Deadline, ModelReply, ModelRequest
 from ponder.errors import InternalError, MistakeKind, PonderError
 from ponder.tools.approval import Approver
 from ponder.tools.base import Tool
 from ponder.tools.context import RunContext
 from ponder.usage import Usage
+
+log = logging.getLogger(__name__)
 
 _STOPS_TEXT = ("\nObservation:", "\nObservation from", "<tool_response>")
 """Where a model starts making up a tool's result. A call's closing tag is no stop: several calls
@@ -94,6 +98,8 @@ class _State:
     """The model was told once that it described a call instead of making it."""
     unchecked: str | None = None
     """An answer worked out by hand that the model was asked to check with a tool."""
+    finish_checked: bool = False
+    """An answer after the computing tool ran was checked for work left undone (once a run)."""
     grounding_checked: bool = False
     """The run's first call was checked for values nobody gave (once a run)."""
     call_next: bool = False
@@ -165,10 +171,13 @@ class RunLoop:
                 if not calls and problem is None:
                     described = self._described_call(st, text)
                     by_hand = self._by_hand(st, text) if described is None else None
+                    unfinished = self._unfinished(st, text) if described is None and by_hand is None and not answer_only else None
                     if described is not None:
                         mistake, problem = MistakeKind.NOT_CALLED, described
                     elif by_hand is not None:
                         mistake, problem = MistakeKind.BY_HAND, by_hand
+                    elif unfinished is not None:
+                        mistake, problem = MistakeKind.UNFINISHED, unfinished
                     else:
                         if st.unchecked is not None and not st.trajectory and c.output is None:
                             # Asked to check its sums, a small model that does not call the tool
@@ -359,6 +368,18 @@ class RunLoop:
         st.nudged, st.unchecked = True, text
         return "\x00".join((*tool, worked[:160]))
 
+    def _unfinished(self, st: _State, text: str) -> str | None:
+        """``tool\x00problem`` when an answer after the computing tool ran looks short of the whole
+        calculation (asked once per run), else None."""
+        if st.finish_checked or st.final_attempt or self.c.output is not None:
+            return None
+        tool = computing_tool(self.c.tools)
+        left = unfinished_work(st.task, plain_answer(text), st.trajectory, tool[0]) if tool is not None else None
+        if tool is None or left is None:
+            return None
+        st.finish_checked = True
+        return f"{tool[0]}\x00{left.describe()}"
+
     def _mistake(self, st: _State, step: int, kind: MistakeKind, detail: str) -> Generator[ev.Event, None, None]:
         """An unusable reply becomes an observation that says how to fix it.
 
@@ -370,12 +391,15 @@ class RunLoop:
         elif kind is MistakeKind.BY_HAND:
             name, _, worked = detail.split("\x00")
             obs = prompts.render("by_hand", self.c.prompts_dir, name=name, expression=worked)
+        elif kind is MistakeKind.UNFINISHED:
+            name, _, left = detail.partition("\x00")
+            obs = prompts.render("unfinished", self.c.prompts_dir, name=name, problem=left)
         else:
             template = "empty_reply" if kind is MistakeKind.EMPTY else "parse_error"
             obs = prompts.render(template, self.c.prompts_dir, problem=detail)
         yield ev.ModelMistakeEvent(step=step, kind=kind, observation=obs)
         st.call_next = kind is MistakeKind.BY_HAND  # a described call may rightly become an answer
-        if kind not in (MistakeKind.NOT_CALLED, MistakeKind.BY_HAND):  # no call was attempted: nothing for the trajectory
+        if kind in (MistakeKind.PARSE, MistakeKind.EMPTY):  # no call made: the trajectory shows the failed step
             st.trajectory.append(ToolCallRecord(step=step, name="", arguments={}, output=obs, ok=False, error_kind=MistakeKind.PARSE))
         st.add(ChatMessage(role=MessageRole.USER, content=obs))
 
@@ -415,10 +439,14 @@ class RunLoop:
         except Exception as exc:  # ToolArgumentsError: the model's to fix
             problem = getattr(exc, "observation", str(exc))
             return prompts.render("bad_arguments", c.prompts_dir, problem=problem, name=tool.name), False, MistakeKind.BAD_ARGUMENTS, 0.0, False, call
+        said = conversation_text(st.messages)
+        arguments, dropped = without_made_up_options(arguments, tool.parameters, said)
+        if dropped:
+            log.info("left out %s of %s: optional, and nobody gave their values", ", ".join(dropped), tool.name)
         used = ActionCall(name=tool.name, arguments=arguments, raw=call.raw)
         if not st.grounding_checked and not st.trajectory:
             st.grounding_checked = True
-            made_up = ungrounded_values(arguments, tool.parameters, conversation_text(st.messages))
+            made_up = ungrounded_values(arguments, tool.parameters, said)
             if made_up:
                 obs = prompts.render("ungrounded", c.prompts_dir, name=tool.name, values=", ".join(made_up[:4]))
                 return obs, False, MistakeKind.UNGROUNDED, 0.0, False, used
