@@ -141,3 +141,20 @@ def test_the_tool_runs_with_its_own_default_instead_of_a_made_up_option() -> Non
     agent, _ = text_agent([call("forecast", city="Lisbon", country="Spain"), "Sunny."], [forecast])
     result = agent.run("Weather in Lisbon?")
     assert [(c.arguments, c.output) for c in result.trajectory] == [({"city": "Lisbon"}, "sunny in Lisbon (any)")]
+
+
+@tool
+def air_quality(location: str, date: str) -> str:
+    """Air quality index.
+
+    Args:
+        location: the city
+        date: the date (month-day-year)
+    """
+    return f"AQI 42 in {location} on {date}"
+
+
+def test_a_date_reaches_the_tool_in_the_layout_its_documentation_gives() -> None:
+    agent, _ = text_agent([call("air_quality", location="London", date="2022-08-16"), "42."], [air_quality])
+    result = agent.run("What is the air quality index in London 2022/08/16?")
+    assert [c.output for c in result.trajectory] == ["AQI 42 in London on 08-16-2022"]

@@ -31,6 +31,7 @@ from ponder.agents.actions import (
     parse_json,
     runaway_end,
 )
+from ponder.agents.documented_formats import conform_dates
 from ponder.agents.grounding import conversation_text, ungrounded_values, without_made_up_options
 from ponder.agents.hand_work import computing_tool, hand_arithmetic
 from ponder.agents.limits import Limits
@@ -443,6 +444,9 @@ class RunLoop:
         arguments, dropped = without_made_up_options(arguments, tool.parameters, said)
         if dropped:
             log.info("left out %s of %s: optional, and nobody gave their values", ", ".join(dropped), tool.name)
+        arguments, redated = conform_dates(arguments, tool.parameters)
+        if redated:
+            log.info("rewrote %s of %s in the date layout its documentation gives", ", ".join(redated), tool.name)
         used = ActionCall(name=tool.name, arguments=arguments, raw=call.raw)
         if not st.grounding_checked and not st.trajectory:
             st.grounding_checked = True
