@@ -121,9 +121,10 @@ def test_optional_values_from_the_request_its_documentation_or_worked_out_dates_
 
 
 def test_a_words_stem_grounds_it() -> None:
-    schema = {"properties": {"instruments": {"type": "array"}}}
-    assert without_made_up_options({"instruments": ["Guitars"]}, schema, "a local guitar shop")[1] == []
-    assert without_made_up_options({"instruments": ["Drums"]}, schema, "a local guitar shop")[1] == ["instruments"]
+    schema = {"properties": {"city": {"type": "string"}, "instruments": {"type": "array"}}, "required": ["city"]}
+    said = "a guitar shop in nashville"
+    assert without_made_up_options({"city": "Nashville", "instruments": ["Guitars"]}, schema, said)[1] == []
+    assert without_made_up_options({"city": "Nashville", "instruments": ["Drums"]}, schema, said)[1] == ["instruments"]
 
 
 @tool
@@ -158,3 +159,9 @@ def test_a_date_reaches_the_tool_in_the_layout_its_documentation_gives() -> None
     agent, _ = text_agent([call("air_quality", location="London", date="2022-08-16"), "42."], [air_quality])
     result = agent.run("What is the air quality index in London 2022/08/16?")
     assert [c.output for c in result.trajectory] == ["AQI 42 in London on 08-16-2022"]
+
+
+def test_a_call_that_copies_nothing_from_the_request_is_left_whole() -> None:
+    said = "¿qué tiempo hace en pekín?"
+    args = {"city": "Beijing", "country": "China"}
+    assert without_made_up_options(args, WEATHER, said) == (args, [])

@@ -11,7 +11,8 @@ the call makes it again and it runs.
 optional value the model filled in although nobody gave it ("unit": "fahrenheit", "country":
 "France" for a question that named neither) is left out, so the tool uses its own default rather
 than the model's guess. Values a model rightly works out are kept: dates and times, enum choices
-and values the parameter's documentation names, booleans and small counts.
+and values the parameter's documentation names, booleans and small counts. A call none of whose
+values comes from the conversation (a request in another language, translated) is left whole.
 """
 
 from __future__ import annotations
@@ -61,6 +62,14 @@ def without_made_up_options(
     properties = schema.get("properties", {})
     required = set(schema.get("required", []))
     numbers = _numbers(text)
+    copied = any(
+        _grounded(item, properties.get(name, {}), text, numbers) is True
+        for name, value in arguments.items()
+        for item in _leaves(value)
+        if isinstance(item, int | float | str)
+    )
+    if not copied:  # nothing copied from the request (a translated one, say): no evidence to judge by
+        return dict(arguments), []
     kept: dict[str, Any] = {}
     dropped: list[str] = []
     for name, value in arguments.items():
