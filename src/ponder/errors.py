@@ -126,6 +126,9 @@ class MistakeKind(StrEnum):
     UNFINISHED = "unfinished"
     """Its answer stopped short of the calculation: givens no calculation used, or numbers no tool
     gave (asked once to finish it with the tool)."""
+    UNCOVERED = "uncovered"
+    """Its first calls leave out numbers the task gives: they did not run, and it was asked once for
+    all the calls the task needs, in one reply."""
     UNKNOWN_TOOL = "unknown_tool"
     BAD_ARGUMENTS = "bad_arguments"
     """The arguments failed the tool's schema."""

@@ -42,9 +42,27 @@ def test_nothing_is_asked_before_the_computing_tool_ran_or_when_it_failed() -> N
     assert unfinished_work(SHARES, "About 180.", [failed], "calculator") is None
 
 
+def test_first_calls_that_leave_givens_out_wait_for_all_the_calls_in_one_reply() -> None:
+    first = call("calculator", expression="35 * 48.20")
+    both = first + call("calculator", expression="35 * 53.75 - 9.90")
+    agent, backend = text_agent([first, both, "You paid 1687 and got 1871.35 back."], [calculator])
+    result = agent.run(SHARES)
+    assert [(c.ok, c.error_kind, c.output) for c in result.trajectory][1:] == [(True, None, "1687"), (True, None, "1871.35")]
+    assert result.trajectory[0].error_kind == "uncovered" and not result.trajectory[0].ok
+    assert "my request also gives 53.75, 9.90" in str(backend.requests[1].messages[-1].content)
+
+
+def test_calls_that_use_none_of_the_numbers_or_all_of_them_run_at_once() -> None:
+    agent, backend = text_agent([call("calculator", expression="35 * (53.75 - 48.20) - 9.90"), "184.35"], [calculator])
+    assert [c.ok for c in agent.run(SHARES).trajectory] == [True]
+    agent, backend = text_agent([call("calculator", expression="7 * 24 * 3600"), "604800"], [calculator])
+    assert [c.ok for c in agent.run("How many seconds in a week, in 2026?").trajectory] == [True]
+
+
 def test_the_loop_asks_once_for_the_rest_and_the_finished_answer_stands() -> None:
     replies = [
         call("calculator", expression="35 * 48.20"),
+        call("calculator", expression="35 * 48.20"),  # the same call again: it runs
         "Your profit is 1687.",
         call("calculator", expression="35 * (53.75 - 48.20) - 9.90"),
         "Your profit was 184.35.",
@@ -53,14 +71,15 @@ def test_the_loop_asks_once_for_the_rest_and_the_finished_answer_stands() -> Non
     events = list(agent.stream(SHARES))
     result = agent.last_result
     assert result is not None and result.answer == "Your profit was 184.35."
-    assert [c.output for c in result.trajectory] == ["1687", "184.35"]
-    assert "my question also gives 53.75, 9.90" in str(backend.requests[2].messages[-1].content)
+    assert [c.output for c in result.trajectory if c.ok] == ["1687", "184.35"]
+    assert "my question also gives 53.75, 9.90" in str(backend.requests[3].messages[-1].content)
     assert [e.kind for e in events if isinstance(e, ev.ModelMistakeEvent)] == ["unfinished"]
 
 
 def test_an_answer_given_again_after_the_question_stands() -> None:
-    replies = [call("calculator", expression="35 * 48.20"), "The cost was 1687.", "The cost was 1687."]
+    replies = [call("calculator", expression="3 * 7"), "There are 1888000 seconds.", "There are 1888000 seconds."]
     agent, backend = text_agent(replies, [calculator])
-    result = agent.run(SHARES)
-    assert result.answer == "The cost was 1687." and result.stop_reason == "answer"
+    result = agent.run("How many seconds are there in 3 weeks?")
+    assert result.answer == "There are 1888000 seconds." and result.stop_reason == "answer"
+    assert "no tool result gave 1888000" in str(backend.requests[2].messages[-1].content)
     assert len(backend.requests) == 3

@@ -46,7 +46,7 @@ from ponder.agents.protocol import (
 )
 from ponder.agents.result import RunResult, StepRecord, StopReason, ToolCallRecord
 from ponder.agents.tool_runner import run_tool
-from ponder.agents.unfinished import unfinished_work
+from ponder.agents.unfinished import uncovered_givens, unfinished_work
 from ponder.backends.base import Backend, Deadline, ModelReply, ModelRequest
 from ponder.errors import InternalError, MistakeKind, PonderError
 from ponder.tools.approval import Approver
@@ -99,6 +99,10 @@ class _State:
     """The model was told once that it described a call instead of making it."""
     unchecked: str | None = None
     """An answer worked out by hand that the model was asked to check with a tool."""
+    coverage_checked: bool = False
+    """The run's first calls were checked against the numbers the task gives (once a run)."""
+    held: str | None = None
+    """Why this step's calls do not run (the task gives numbers they leave out), else None."""
     finish_checked: bool = False
     """An answer after the computing tool ran was checked for work left undone (once a run)."""
     grounding_checked: bool = False
@@ -201,6 +205,7 @@ class RunLoop:
                     yield from self._mistake(st, step, mistake, problem)
                     continue
                 ran = len(st.trajectory)
+                st.held = self._uncovered(st, calls)
                 for i, call in enumerate(calls):
                     call_id = native_ids[i] if native_ids else None
                     looping = yield from self._act(st, step, call, call_id)
@@ -369,6 +374,15 @@ class RunLoop:
         st.nudged, st.unchecked = True, text
         return "\x00".join((*tool, worked[:160]))
 
+    def _uncovered(self, st: _State, calls: Sequence[ActionCall]) -> str | None:
+        """The observation that holds the run's first calls back when they leave out numbers the
+        task gives (checked once a run, before anything ran), else None."""
+        if st.coverage_checked or st.trajectory or st.final_attempt:
+            return None
+        st.coverage_checked = True
+        left = uncovered_givens(st.task, [c.arguments for c in calls])
+        return prompts.render("uncovered", self.c.prompts_dir, unused=", ".join(left)) if left else None
+
     def _unfinished(self, st: _State, text: str) -> str | None:
         """``tool\x00problem`` when an answer after the computing tool ran looks short of the whole
         calculation (asked once per run), else None."""
@@ -448,7 +462,10 @@ class RunLoop:
         if redated:
             log.info("rewrote %s of %s in the date layout its documentation gives", ", ".join(redated), tool.name)
         used = ActionCall(name=tool.name, arguments=arguments, raw=call.raw)
-        if not st.grounding_checked and not st.trajectory:
+        if st.held is not None:
+            held, st.held = st.held, "Not run yet: see the note on your first call."
+            return held, False, MistakeKind.UNCOVERED, 0.0, False, used
+        if not st.grounding_checked and all(r.error_kind is MistakeKind.UNCOVERED for r in st.trajectory):
             st.grounding_checked = True
             made_up = ungrounded_values(arguments, tool.parameters, said)
             if made_up:

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from ponder.agents.result import ToolCallRecord
 
@@ -55,25 +56,39 @@ def numbers_in(text: str) -> list[tuple[str, float]]:
     return found
 
 
-def unfinished_work(
-    task: str, answer: str, trajectory: Sequence[ToolCallRecord], computing: str
-) -> Unfinished | None:
+def unfinished_work(task: str, answer: str, trajectory: Sequence[ToolCallRecord], computing: str) -> Unfinished | None:
     """What is left to compute, when the ``computing`` tool ran in this task and the answer looks
     like it stopped short; else None."""
-    computed = [r for r in trajectory if r.name == computing and r.ok]
+    computed = [r.arguments for r in trajectory if r.name == computing and r.ok]
     if not computed:
         return None
-    used = [v for r in computed for _, v in numbers_in(json.dumps(r.arguments, ensure_ascii=False))]
-    unused = _distinct(w for w, v in numbers_in(task) if _worth_checking(v) and not _used(w, v, task, used))
-    known = [v for _, v in numbers_in(task)] + [
-        v for r in trajectory if r.ok for _, v in numbers_in(r.output)
-    ]
-    unsupported = _distinct(
-        w for w, v in numbers_in(answer) if _worth_checking(v) and not _rounds_to(v, known)
-    )
+    unused = uncovered_givens(task, computed)
+    known = [v for _, v in numbers_in(task)] + [v for r in trajectory if r.ok for _, v in numbers_in(r.output)]
+    unsupported = _distinct(w for w, v in numbers_in(answer) if _worth_checking(v) and not _rounds_to(v, known))
     if not unused and not unsupported:
         return None
     return Unfinished(unused=unused, unsupported=unsupported)
+
+
+def uncovered_givens(task: str, calls: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    """Before a step's calls run: the task's numbers they leave out, when they use some of them.
+
+    A request for the same thing several times over ("the BMI of a 6 ft, 80 kg person and of a
+    5.6 ft, 60 kg one") mostly gets one call from a small model, which then answers for the rest
+    from its head. Calls that use none of the task's numbers are not judged: their task is not
+    about those numbers.
+    """
+    used = [v for arguments in calls for _, v in numbers_in(json.dumps(arguments, ensure_ascii=False, default=str))]
+    given = [(w, v) for w, v in numbers_in(task) if _worth_checking(v)]
+    if not any(_used(w, v, task, used) for w, v in given):
+        return ()
+    return givens_left(task, calls)
+
+
+def givens_left(task: str, calls: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
+    """The numbers ``task`` gives (beyond small counts) that none of the calls' arguments uses."""
+    used = [v for arguments in calls for _, v in numbers_in(json.dumps(arguments, ensure_ascii=False, default=str))]
+    return _distinct(w for w, v in numbers_in(task) if _worth_checking(v) and not _used(w, v, task, used))
 
 
 def _worth_checking(value: float) -> bool:
