@@ -1,9 +1,11 @@
-"""How often the loop's grounding checks would get a *correct* call wrong (no model needed).
+"""How often the loop's checks on calls would get in the way of *correct* calls (no model needed).
 
-Two checks, counted on BFCL's expected calls:
+Three checks, counted on BFCL's expected calls:
 - questioned: the run's first call has no value that appears in the conversation;
 - dropped: an optional argument the expected call must carry would be left out as made up
-  (``without_made_up_options``; optional arguments BFCL also accepts absent are not counted).
+  (``without_made_up_options``; optional arguments BFCL also accepts absent are not counted);
+- held: the expected calls, all made in the first step, leave out numbers the task gives
+  (``uncovered_givens``), so they would wait one step.
 
 The loop questions a run's first call once when none of its values appears in the conversation
 (``ponder.agents.grounding``). On BFCL's development categories the expected calls are known,
@@ -19,6 +21,7 @@ from __future__ import annotations
 import sys
 
 from ponder.agents.grounding import ungrounded_values, without_made_up_options
+from ponder.agents.unfinished import uncovered_givens
 from ponder.evals.bfcl import BfclCase, bfcl_ast, ground_truth_calls, load_cases
 
 
@@ -41,6 +44,9 @@ def main(categories: list[str]) -> int:
         print(f"{category}: {len(dropped)} needed optional arguments would be left out")
         for line in dropped:
             print(f"    {line}")
+        held = [case.id for case in cases if uncovered_givens(case.prompt, [c.arguments for c in ground_truth_calls(case)])]
+        print(f"{category}: {len(held)} of {len(cases)} right first steps would be held back one step")
+        print(f"    {' '.join(held)}")
     return 0
 
 
