@@ -5,7 +5,12 @@ from __future__ import annotations
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
 from ponder import tool
-from ponder.agents.grounding import conversation_text, ungrounded_values, without_made_up_options
+from ponder.agents.grounding import (
+    conversation_text,
+    ungrounded_values,
+    without_made_up_options,
+    written_in_another_script,
+)
 from tests.agents.test_loop import call, text_agent
 
 TAX = {
@@ -165,3 +170,11 @@ def test_a_call_that_copies_nothing_from_the_request_is_left_whole() -> None:
     said = "¿qué tiempo hace en pekín?"
     args = {"city": "Beijing", "country": "China"}
     assert without_made_up_options(args, WEATHER, said) == (args, [])
+
+
+def test_a_request_in_another_script_is_not_questioned_for_translated_values() -> None:
+    assert written_in_another_script("北京明天的天气怎么样？") and written_in_another_script("Какая погода в Москве?")
+    assert not written_in_another_script("¿Qué tiempo hará mañana en Córdoba?") and not written_in_another_script("")
+    agent, backend = text_agent([call("calculate_tax", annual_income=52000, tax_rate=0.3), "15600."], [calculate_tax])
+    result = agent.run("收入五万二千元，税率百分之三十，要交多少税？")
+    assert [(c.ok, c.output) for c in result.trajectory] == [(True, "15600.00")]

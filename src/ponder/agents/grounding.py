@@ -3,9 +3,11 @@
 Offered a tool that does not fit the request, a small model often calls it anyway and makes up
 every value ("the definite integral of x^2" becomes ``CalculateTax(annual_income=10000, ...)``).
 ``ungrounded_values`` finds such a call: it has values worth checking (numbers, names and
-short strings; not enum choices, booleans, small counts or text the model writes, like code) and none of them is in the conversation's text. The
-loop then asks once, before anything runs, whether a tool fits at all; a model that still means
-the call makes it again and it runs.
+short strings; not enum choices, booleans, small counts or text the model writes, like code) and
+none of them is in the conversation's text. The loop then asks once, before anything runs,
+whether a tool fits at all; a model that still means the call makes it again and it runs. A
+request written mostly in another script than Latin (Chinese, Cyrillic) is not questioned: the
+call's values are then translations (``written_in_another_script``).
 
 ``without_made_up_options`` applies the same test to each optional argument on its own: an
 optional value the model filled in although nobody gave it ("unit": "fahrenheit", "country":
@@ -35,6 +37,14 @@ def conversation_text(messages: Iterable[ChatMessage]) -> str:
     """What the user, the system prompt and the tools said: where an argument's value may come from."""
     said = (str(m.content or "") for m in messages if m.role is not MessageRole.ASSISTANT)
     return "\n".join(said).lower()
+
+
+def written_in_another_script(request: str) -> bool:
+    """Most of the request's letters are not Latin (Chinese, Cyrillic, Arabic...): a call's values
+    are then mostly translations, and their absence from the request says nothing."""
+    letters = [c for c in request if c.isalpha()]
+    latin = sum(c.isascii() or "\u00c0" <= c <= "\u024f" for c in letters)
+    return bool(letters) and latin < 0.7 * len(letters)
 
 
 def ungrounded_values(arguments: Mapping[str, Any], schema: Mapping[str, Any], text: str) -> list[str]:

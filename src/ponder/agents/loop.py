@@ -32,7 +32,12 @@ from ponder.agents.actions import (
     runaway_end,
 )
 from ponder.agents.documented_formats import conform_dates
-from ponder.agents.grounding import conversation_text, ungrounded_values, without_made_up_options
+from ponder.agents.grounding import (
+    conversation_text,
+    ungrounded_values,
+    without_made_up_options,
+    written_in_another_script,
+)
 from ponder.agents.hand_work import computing_tool, hand_arithmetic
 from ponder.agents.limits import Limits
 from ponder.agents.output import OutputCheck, OutputType
@@ -468,7 +473,7 @@ class RunLoop:
         if not st.grounding_checked and all(r.error_kind is MistakeKind.UNCOVERED for r in st.trajectory):
             st.grounding_checked = True
             made_up = ungrounded_values(arguments, tool.parameters, said)
-            if made_up:
+            if made_up and not written_in_another_script(st.task):  # values a model translated are its own
                 obs = prompts.render("ungrounded", c.prompts_dir, name=tool.name, values=", ".join(made_up[:4]))
                 return obs, False, MistakeKind.UNGROUNDED, 0.0, False, used
         key = f"{tool.name}:{json.dumps(arguments, sort_keys=True, default=str)}"
