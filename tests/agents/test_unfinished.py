@@ -83,3 +83,9 @@ def test_an_answer_given_again_after_the_question_stands() -> None:
     assert result.answer == "There are 1888000 seconds." and result.stop_reason == "answer"
     assert "no tool result gave 1888000" in str(backend.requests[2].messages[-1].content)
     assert len(backend.requests) == 3
+
+
+def test_an_answer_that_restates_the_calculation_is_complete() -> None:
+    agent, backend = text_agent([call("calculator", expression="17*23"), "17*23 is 391."], [calculator])
+    assert agent.run("What is the product?").answer == "17*23 is 391."
+    assert len(backend.requests) == 2

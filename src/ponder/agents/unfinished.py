@@ -7,7 +7,7 @@ produced. After the computing tool has run, ``unfinished_work`` compares the ans
 task and the tools' results:
 
 - numbers the task gives that no calculation used (beyond small counts like "3 weeks"), or
-- numbers in the answer that neither the task nor any tool result contains,
+- numbers in the answer that neither the task nor any call or its result contains,
 
 and the loop then asks once for the whole calculation with the tool. A model whose answer was
 complete says so and answers again; that answer stands.
@@ -63,7 +63,8 @@ def unfinished_work(task: str, answer: str, trajectory: Sequence[ToolCallRecord]
     if not computed:
         return None
     unused = uncovered_givens(task, computed)
-    known = [v for _, v in numbers_in(task)] + [v for r in trajectory if r.ok for _, v in numbers_in(r.output)]
+    said = [task] + [f"{json.dumps(r.arguments, default=str)} {r.output}" for r in trajectory if r.ok]
+    known = [v for text in said for _, v in numbers_in(text)]  # a call's own numbers may be restated
     unsupported = _distinct(w for w, v in numbers_in(answer) if _worth_checking(v) and not _rounds_to(v, known))
     if not unused and not unsupported:
         return None
