@@ -64,3 +64,10 @@ def test_a_computing_tool_is_found_by_what_it_says_not_by_its_name() -> None:
 )
 def test_the_whole_worked_expression_is_found_as_written(answer: str, expression: str) -> None:
     assert hand_arithmetic(answer) == expression
+
+
+def test_approximate_results_and_imagined_program_output_count_as_hand_work() -> None:
+    assert hand_arithmetic("Let's divide:\n\n5000/240 ≈ 20.8333\n\nSo 20 months.") == "5000/240"
+    code = "```python\nprint(300 / 4 * 10)\n```\n```output\n300.0\n```\nYou need 300 grams."
+    assert hand_arithmetic(code) == "the output of your code"
+    assert hand_arithmetic("```python\nprint(300 / 4 * 10)\n```\nRun this to get the amount.") is None

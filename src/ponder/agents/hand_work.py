@@ -20,16 +20,21 @@ _NUMBER = r"\$?\d[\d,]*(?:\.\d+)?%?"
 _OPERATOR = r"(?:[×*÷/+^−]|\s[x-]\s)"
 # two numbers joined by an operator, with at most a few unit words between them ("2.25 cups × 14")
 _EXPRESSION = re.compile(rf"{_NUMBER}(?:\s*[A-Za-z/]+){{0,3}}\s*{_OPERATOR}\s*\(?\s*{_NUMBER}")
+_IMAGINED_OUTPUT = re.compile(r"```\s*(?:output|result|stdout)\s*\n", re.IGNORECASE)
+"""A fenced block of "output" after code in an answer: the model wrote what its program would print."""
 _COMPUTES = re.compile(r"calculat|arithmetic|math|evaluat|expression|comput", re.IGNORECASE)
 
 
 def hand_arithmetic(answer: str) -> str | None:
-    """The first expression ``answer`` works out by hand (numbers, operators, a stated result), as written."""
-    if "=" not in answer and " is " not in answer:
+    """The first expression ``answer`` works out by hand (numbers, operators, a stated result), as
+    written; or "the output of your code" when it shows a program's output that nothing ran."""
+    if _IMAGINED_OUTPUT.search(answer):
+        return "the output of your code"
+    if "=" not in answer and "≈" not in answer and " is " not in answer:
         return None
     for line in answer.splitlines():
         match = _EXPRESSION.search(line)
-        if match and ("=" in line or re.search(r"\bis\s+\$?\d", line[match.end() :])):
+        if match and ("=" in line or "≈" in line or re.search(r"\bis\s+\$?\d", line[match.end() :])):
             return _widen(line, match)
     return None
 
@@ -40,7 +45,7 @@ def _widen(line: str, match: re.Match[str]) -> str:
     start, end = match.start(), match.end()
     while True:
         following = re.match(rf"\s*\)?\s*{_OPERATOR}\s*\(?\s*{_NUMBER}(?:\s*[A-Za-z/]+){{0,3}}", line[end:])
-        if following is None or following.group(0).strip().startswith("="):
+        if following is None or following.group(0).strip().startswith(("=", "≈")):
             break
         end += following.end()
     while start > 0 and line[start - 1] in "( ":
