@@ -5,6 +5,7 @@ from __future__ import annotations
 from ponder.agents import events as ev
 from ponder.agents.result import ToolCallRecord
 from ponder.agents.unfinished import unfinished_work
+from ponder.tools.base import tool
 from ponder.tools.builtin.calculator import calculator
 from tests.agents.test_loop import call, text_agent
 
@@ -42,14 +43,38 @@ def test_nothing_is_asked_before_the_computing_tool_ran_or_when_it_failed() -> N
     assert unfinished_work(SHARES, "About 180.", [failed], "calculator") is None
 
 
+@tool
+def bmi(height_m: float, weight_kg: float) -> str:
+    """Body mass index.
+
+    Args:
+        height_m: height in metres
+        weight_kg: weight in kilograms
+    """
+    return f"{weight_kg / height_m**2:.1f}"
+
+
+TWO_PEOPLE = "What is the BMI of someone 1.80 m tall weighing 81 kg, and of someone 1.65 m tall weighing 60 kg?"
+
+
 def test_first_calls_that_leave_givens_out_wait_for_all_the_calls_in_one_reply() -> None:
-    first = call("calculator", expression="35 * 48.20")
-    both = first + call("calculator", expression="35 * 53.75 - 9.90")
-    agent, backend = text_agent([first, both, "You paid 1687 and got 1871.35 back."], [calculator])
-    result = agent.run(SHARES)
-    assert [(c.ok, c.error_kind, c.output) for c in result.trajectory][1:] == [(True, None, "1687"), (True, None, "1871.35")]
+    first = call("bmi", height_m=1.80, weight_kg=81)
+    both = first + call("bmi", height_m=1.65, weight_kg=60)
+    agent, backend = text_agent([first, both, "25.0 and 22.0."], [bmi])
+    result = agent.run(TWO_PEOPLE)
+    assert [(c.ok, c.error_kind, c.output) for c in result.trajectory][1:] == [(True, None, "25.0"), (True, None, "22.0")]
     assert result.trajectory[0].error_kind == "uncovered" and not result.trajectory[0].ok
-    assert "my request also gives 53.75, 9.90" in str(backend.requests[1].messages[-1].content)
+    assert "my request also gives 1.65, 60" in str(backend.requests[1].messages[-1].content)
+
+
+def test_a_first_calculation_that_leaves_givens_out_runs_and_its_result_says_so() -> None:
+    replies = [call("calculator", expression="35 * 48.20"), call("calculator", expression="35 * 53.75 - 9.90 - 1687"), "184.35"]
+    agent, backend = text_agent(replies, [calculator])
+    result = agent.run(SHARES)
+    assert [(c.ok, c.output) for c in result.trajectory] == [(True, "1687"), (True, "184.35")]
+    told = str(backend.requests[1].messages[-1].content)
+    assert "1687" in told and "also gives 53.75, 9.90, which no calculation has used yet" in told
+    assert "no calculation has used" not in str(backend.requests[2].messages[-1].content), "said once"
 
 
 def test_calls_that_use_none_of_the_numbers_or_all_of_them_run_at_once() -> None:
@@ -62,7 +87,6 @@ def test_calls_that_use_none_of_the_numbers_or_all_of_them_run_at_once() -> None
 def test_the_loop_asks_once_for_the_rest_and_the_finished_answer_stands() -> None:
     replies = [
         call("calculator", expression="35 * 48.20"),
-        call("calculator", expression="35 * 48.20"),  # the same call again: it runs
         "Your profit is 1687.",
         call("calculator", expression="35 * (53.75 - 48.20) - 9.90"),
         "Your profit was 184.35.",
@@ -72,7 +96,7 @@ def test_the_loop_asks_once_for_the_rest_and_the_finished_answer_stands() -> Non
     result = agent.last_result
     assert result is not None and result.answer == "Your profit was 184.35."
     assert [c.output for c in result.trajectory if c.ok] == ["1687", "184.35"]
-    assert "my question also gives 53.75, 9.90" in str(backend.requests[3].messages[-1].content)
+    assert "my question also gives 53.75, 9.90" in str(backend.requests[2].messages[-1].content)
     assert [e.kind for e in events if isinstance(e, ev.ModelMistakeEvent)] == ["unfinished"]
 
 

@@ -108,6 +108,8 @@ class _State:
     """The run's first calls were checked against the numbers the task gives (once a run)."""
     held: str | None = None
     """Why this step's calls do not run (the task gives numbers they leave out), else None."""
+    note: str | None = None
+    """A word for the model after this step's first result (the task's numbers a calculation has not used yet)."""
     finish_checked: bool = False
     """An answer after the computing tool ran was checked for work left undone (once a run)."""
     grounding_checked: bool = False
@@ -210,7 +212,7 @@ class RunLoop:
                     yield from self._mistake(st, step, mistake, problem)
                     continue
                 ran = len(st.trajectory)
-                st.held = self._uncovered(st, calls)
+                st.held, st.note = self._uncovered(st, calls)
                 for i, call in enumerate(calls):
                     call_id = native_ids[i] if native_ids else None
                     looping = yield from self._act(st, step, call, call_id)
@@ -379,14 +381,21 @@ class RunLoop:
         st.nudged, st.unchecked = True, text
         return "\x00".join((*tool, worked[:160]))
 
-    def _uncovered(self, st: _State, calls: Sequence[ActionCall]) -> str | None:
-        """The observation that holds the run's first calls back when they leave out numbers the
-        task gives (checked once a run, before anything ran), else None."""
+    def _uncovered(self, st: _State, calls: Sequence[ActionCall]) -> tuple[str | None, str | None]:
+        """(held, note) for the run's first calls when they leave out numbers the task gives (checked
+        once a run, before anything ran): other tools' calls are held back and the model asked for
+        all of them in one reply; a calculation runs, and its result carries a note (steps of a
+        calculation rightly come one after another). (None, None) otherwise."""
         if st.coverage_checked or st.trajectory or st.final_attempt:
-            return None
+            return None, None
         st.coverage_checked = True
-        left = uncovered_givens(st.task, [c.arguments for c in calls])
-        return prompts.render("uncovered", self.c.prompts_dir, unused=", ".join(left)) if left else None
+        left = ", ".join(uncovered_givens(st.task, [c.arguments for c in calls]))
+        if not left:
+            return None, None
+        computing = computing_tool(self.c.tools)
+        if computing is not None and any(c.name == computing[0] for c in calls):
+            return None, prompts.render("not_yet_used", self.c.prompts_dir, unused=left, name=computing[0])
+        return prompts.render("uncovered", self.c.prompts_dir, unused=left), None
 
     def _unfinished(self, st: _State, text: str) -> str | None:
         """``tool\x00problem`` when an answer after the computing tool ran looks short of the whole
@@ -430,6 +439,7 @@ class RunLoop:
         yield ev.ToolCallStarted(step=step, call_id=shown_id, name=call.name, arguments=call.arguments)
         output, ok, kind, seconds, looping, used = self._execute(st, call)
         output = truncate(output, c.observation_chars)
+        shown, st.note = (f"{output}\n\n{st.note}", None) if st.note is not None and ok else (output, st.note)
         # Agents as tools: the inner run nests in this call's record and its usage counts in this run's.
         inner, st.inner = st.inner, None
         if inner is not None:
@@ -442,7 +452,7 @@ class RunLoop:
         yield ev.ToolResult(
             step=step, call_id=shown_id, name=call.name, output=output, ok=ok, error_kind=kind, seconds=seconds, inner=inner
         )
-        st.add(observation_message(output, name=call.name, call_id=call_id, capabilities=c.backend.capabilities, protocol=c.protocol))
+        st.add(observation_message(shown, name=call.name, call_id=call_id, capabilities=c.backend.capabilities, protocol=c.protocol))
         return looping
 
     def _execute(self, st: _State, call: ActionCall) -> tuple[str, bool, MistakeKind | None, float, bool, ActionCall]:
