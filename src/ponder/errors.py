@@ -123,9 +123,8 @@ class MistakeKind(StrEnum):
     """Its reply was empty."""
     BY_HAND = "by_hand"
     """It did arithmetic by hand while a tool that computes was there (asked once to use it)."""
-    UNFINISHED = "unfinished"
-    """Its answer stopped short of the calculation: givens no calculation used, or numbers no tool
-    gave (asked once to finish it with the tool)."""
+    WRONG_SUMS = "wrong_sums"
+    """Its answer works arithmetic out wrongly (sent back once with the right values)."""
     UNCOVERED = "uncovered"
     """Its first calls leave out numbers the task gives: they did not run, and it was asked once for
     all the calls the task needs, in one reply."""

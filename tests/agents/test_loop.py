@@ -327,7 +327,7 @@ def test_arithmetic_done_by_hand_is_checked_with_the_calculator_once() -> None:
 def test_a_hand_worked_answer_stands_when_the_check_brings_no_call() -> None:
     from ponder.tools.builtin.calculator import calculator
 
-    by_hand = "Average = (5.2 + 7.8 + 6.1 + 10.4 + 4.9) / 5 = 6.88 km."
+    by_hand = "Average = (5.2 + 7.8 + 6.1 + 10.4 + 4.9) / 5 = 6.78 km."  # a slip
     agent, backend = text_agent([by_hand, "17.5"], [calculator])
     result = agent.run("My runs were 5.2, 7.8, 6.1, 10.4 and 4.9 km. What's my average?")
     assert result.answer == by_hand

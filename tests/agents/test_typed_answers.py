@@ -167,7 +167,7 @@ def test_after_the_by_hand_nudge_a_typed_answer_is_checked_not_replaced_by_the_w
     from ponder.tools.builtin.calculator import calculator
 
     answer = '{"expression": "1234 * 5678", "product": 7006652}'
-    backend = ScriptedBackend(["1234 * 5678 = 7006652", answer])
+    backend = ScriptedBackend(["1234 * 5678 = 7006552", answer])  # worked wrongly by hand
     result = Agent(backend, tools=[calculator], output_type=Product).run("What is 1234 * 5678?")
     assert backend.requests[1].require_call is True  # the nudge asked for the call
     assert result.stop_reason is StopReason.ANSWER and result.answer == answer

@@ -31,6 +31,7 @@ from ponder.agents.actions import (
     parse_json,
     runaway_end,
 )
+from ponder.agents.coverage import uncovered_givens
 from ponder.agents.documented_formats import conform_dates
 from ponder.agents.grounding import (
     conversation_text,
@@ -51,7 +52,7 @@ from ponder.agents.protocol import (
 )
 from ponder.agents.result import RunResult, StepRecord, StopReason, ToolCallRecord
 from ponder.agents.tool_runner import run_tool
-from ponder.agents.unfinished import uncovered_givens, unfinished_work
+from ponder.agents.worked_sums import check_sums
 from ponder.backends.base import Backend, Deadline, ModelReply, ModelRequest
 from ponder.errors import InternalError, MistakeKind, PonderError
 from ponder.tools.approval import Approver
@@ -108,10 +109,8 @@ class _State:
     """The run's first calls were checked against the numbers the task gives (once a run)."""
     held: str | None = None
     """Why this step's calls do not run (the task gives numbers they leave out), else None."""
-    note: str | None = None
-    """A word for the model after this step's first result (the task's numbers a calculation has not used yet)."""
-    finish_checked: bool = False
-    """An answer after the computing tool ran was checked for work left undone (once a run)."""
+    sums_checked: bool = False
+    """An answer's worked arithmetic was found wrong and sent back (once a run)."""
     grounding_checked: bool = False
     """The run's first call was checked for values nobody gave (once a run)."""
     call_next: bool = False
@@ -183,13 +182,13 @@ class RunLoop:
                 if not calls and problem is None:
                     described = self._described_call(st, text)
                     by_hand = self._by_hand(st, text) if described is None else None
-                    unfinished = self._unfinished(st, text) if described is None and by_hand is None and not answer_only else None
+                    wrong = self._wrong_sums(st, text) if described is None and by_hand is None and not answer_only else None
                     if described is not None:
                         mistake, problem = MistakeKind.NOT_CALLED, described
                     elif by_hand is not None:
                         mistake, problem = MistakeKind.BY_HAND, by_hand
-                    elif unfinished is not None:
-                        mistake, problem = MistakeKind.UNFINISHED, unfinished
+                    elif wrong is not None:
+                        mistake, problem = MistakeKind.WRONG_SUMS, wrong
                     else:
                         if st.unchecked is not None and not st.trajectory and c.output is None:
                             # Asked to check its sums, a small model that does not call the tool
@@ -212,7 +211,7 @@ class RunLoop:
                     yield from self._mistake(st, step, mistake, problem)
                     continue
                 ran = len(st.trajectory)
-                st.held, st.note = self._uncovered(st, calls)
+                st.held = self._uncovered(st, calls)
                 for i, call in enumerate(calls):
                     call_id = native_ids[i] if native_ids else None
                     looping = yield from self._act(st, step, call, call_id)
@@ -376,38 +375,34 @@ class RunLoop:
             return None
         tool = computing_tool(self.c.tools)
         worked = hand_arithmetic(plain_answer(text)) if tool is not None else None
-        if tool is None or worked is None:
-            return None
+        if tool is None or worked is None or check_sums(plain_answer(text)).all_right:
+            return None  # sums that all check out need no tool
         st.nudged, st.unchecked = True, text
         return "\x00".join((*tool, worked[:160]))
 
-    def _uncovered(self, st: _State, calls: Sequence[ActionCall]) -> tuple[str | None, str | None]:
-        """(held, note) for the run's first calls when they leave out numbers the task gives (checked
-        once a run, before anything ran): other tools' calls are held back and the model asked for
-        all of them in one reply; a calculation runs, and its result carries a note (steps of a
-        calculation rightly come one after another). (None, None) otherwise."""
+    def _uncovered(self, st: _State, calls: Sequence[ActionCall]) -> str | None:
+        """The observation that holds the run's first calls back when they use some of the numbers
+        the task gives and leave others out (checked once a run, before anything ran), else None.
+        A calculation is not held: its steps rightly come one after another (held back, the 1.5B
+        model answered "I cannot do it" to 6 of 20 word problems)."""
         if st.coverage_checked or st.trajectory or st.final_attempt:
-            return None, None
+            return None
         st.coverage_checked = True
-        left = ", ".join(uncovered_givens(st.task, [c.arguments for c in calls]))
-        if not left:
-            return None, None
         computing = computing_tool(self.c.tools)
         if computing is not None and any(c.name == computing[0] for c in calls):
-            return None, prompts.render("not_yet_used", self.c.prompts_dir, unused=left, name=computing[0])
-        return prompts.render("uncovered", self.c.prompts_dir, unused=left), None
+            return None
+        left = uncovered_givens(st.task, [c.arguments for c in calls])
+        return prompts.render("uncovered", self.c.prompts_dir, unused=", ".join(left)) if left else None
 
-    def _unfinished(self, st: _State, text: str) -> str | None:
-        """``tool\x00problem`` when an answer after the computing tool ran looks short of the whole
-        calculation (asked once per run), else None."""
-        if st.finish_checked or st.final_attempt or self.c.output is not None:
+    def _wrong_sums(self, st: _State, text: str) -> str | None:
+        """The corrections for the arithmetic an answer works out wrongly (sent back once a run), else None."""
+        if st.sums_checked or st.final_attempt or self.c.output is not None:
             return None
-        tool = computing_tool(self.c.tools)
-        left = unfinished_work(st.task, plain_answer(text), st.trajectory, tool[0]) if tool is not None else None
-        if tool is None or left is None:
+        wrong = check_sums(plain_answer(text)).wrong
+        if not wrong:
             return None
-        st.finish_checked = True
-        return f"{tool[0]}\x00{left.describe()}"
+        st.sums_checked = True
+        return "; ".join(w.describe() for w in wrong)
 
     def _mistake(self, st: _State, step: int, kind: MistakeKind, detail: str) -> Generator[ev.Event, None, None]:
         """An unusable reply becomes an observation that says how to fix it.
@@ -420,9 +415,10 @@ class RunLoop:
         elif kind is MistakeKind.BY_HAND:
             name, _, worked = detail.split("\x00")
             obs = prompts.render("by_hand", self.c.prompts_dir, name=name, expression=worked)
-        elif kind is MistakeKind.UNFINISHED:
-            name, _, left = detail.partition("\x00")
-            obs = prompts.render("unfinished", self.c.prompts_dir, name=name, problem=left)
+        elif kind is MistakeKind.WRONG_SUMS:
+            tool = computing_tool(self.c.tools)
+            hint = f" (use {tool[0]} for any step you still have to work out)" if tool is not None else ""
+            obs = prompts.render("wrong_sums", self.c.prompts_dir, corrections=detail, hint=hint)
         else:
             template = "empty_reply" if kind is MistakeKind.EMPTY else "parse_error"
             obs = prompts.render(template, self.c.prompts_dir, problem=detail)
@@ -439,7 +435,6 @@ class RunLoop:
         yield ev.ToolCallStarted(step=step, call_id=shown_id, name=call.name, arguments=call.arguments)
         output, ok, kind, seconds, looping, used = self._execute(st, call)
         output = truncate(output, c.observation_chars)
-        shown, st.note = (f"{output}\n\n{st.note}", None) if st.note is not None and ok else (output, st.note)
         # Agents as tools: the inner run nests in this call's record and its usage counts in this run's.
         inner, st.inner = st.inner, None
         if inner is not None:
@@ -452,7 +447,7 @@ class RunLoop:
         yield ev.ToolResult(
             step=step, call_id=shown_id, name=call.name, output=output, ok=ok, error_kind=kind, seconds=seconds, inner=inner
         )
-        st.add(observation_message(shown, name=call.name, call_id=call_id, capabilities=c.backend.capabilities, protocol=c.protocol))
+        st.add(observation_message(output, name=call.name, call_id=call_id, capabilities=c.backend.capabilities, protocol=c.protocol))
         return looping
 
     def _execute(self, st: _State, call: ActionCall) -> tuple[str, bool, MistakeKind | None, float, bool, ActionCall]:

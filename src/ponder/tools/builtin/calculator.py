@@ -324,6 +324,15 @@ def evaluate(expression: str) -> str:
     return _show(value)
 
 
+def value_of(expression: str) -> float:
+    """The value of ``expression`` as a float; raises ``CalcError`` (for checks of worked arithmetic)."""
+    tree = _parse(expression)
+    try:
+        return float(_Evaluator().eval(tree))
+    except (RecursionError, OverflowError):
+        raise CalcError("expression too large to check") from None
+
+
 @tool
 def calculator(expression: str) -> str:
     """Evaluate an arithmetic expression exactly, e.g. "17 * 23", "2^100" or "sqrt(2) / 3".

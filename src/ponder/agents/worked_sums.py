@@ -1,0 +1,107 @@
+"""Worked arithmetic checked: "25.75 × 19.80 = 517.10" in an answer is recomputed, and a wrong one corrected.
+
+Small models set a word problem up well and then slip in the sums they write out (the 1.5B model:
+"8.5 + 7.25 + 9 = 25.75", "342 × 0.28 = 94.56"), with or without a calculator offered.
+``check_sums`` finds each equation an answer works out (an arithmetic expression, then ``=`` or
+``≈`` and a number), recomputes it with the calculator's exact evaluator, and returns the ones
+that are wrong beyond the rounding the answer shows. The loop sends the right values back once,
+and the model answers again with them; an answer whose sums all check out needs no calculator
+either. Equations it cannot read (variables, percentages, words inside) are not judged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ponder.tools.builtin.calculator import CalcError, value_of
+
+_RELATION = re.compile(r"\s*(=|≈)\s*")
+_TIMES_X = re.compile(r"(?<=[\d)])\s+x\s+(?=[\d(])")
+_UNIT_WORDS = re.compile(r"(?<=[\d)])\s*(?:[^\W\d_]+\.?\s*){1,3}(?=\s*[×*/÷+\-−·])")
+_TRAILING_WORDS = re.compile(r"(?<=[\d)])(?:\s*[^\W\d_]+\.?)+\s*$")
+_CLAUSE = re.compile(r"[,;:]\s")
+_FUSED = re.compile(r"\d[^\W\d_]|[^\W\d_]\d")
+"""A letter against a digit ("2x", "x2", "C4"): algebra or a name, not arithmetic."""
+_ARITHMETIC_TAIL = re.compile(r"[\d.,\s()+\-−*/×÷^·]*\d[\d.,\s()+\-−*/×÷^·]*$")
+_LEADING_NUMBER = re.compile(r"^\s*[$€£]?\s*(-?\d[\d,]*(?:\.\d+)?)")
+_CONTINUES = re.compile(r"^\s*[+\-−*/×÷^·x(]\s*[\d(]")
+_THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
+
+
+@dataclass(frozen=True)
+class WrongSum:
+    expression: str
+    stated: str
+    value: float
+
+    def describe(self) -> str:
+        return f"{self.expression} is {_show(self.value)}, not {self.stated}"
+
+
+@dataclass(frozen=True)
+class SumCheck:
+    checked: int
+    """How many worked equations could be recomputed."""
+    wrong: list[WrongSum]
+    """The wrong ones, in order (at most four)."""
+
+    @property
+    def all_right(self) -> bool:
+        return self.checked > 0 and not self.wrong
+
+
+def check_sums(answer: str) -> SumCheck:
+    """Recompute the equations ``answer`` works out."""
+    checked = 0
+    wrong: list[WrongSum] = []
+    for line in answer.splitlines():
+        parts = _RELATION.split(line)
+        for i in range(0, len(parts) - 2, 2):
+            verdict = _check(parts[i], parts[i + 1], parts[i + 2])
+            if verdict is None:
+                continue
+            checked += 1
+            if isinstance(verdict, WrongSum) and verdict not in wrong:
+                wrong.append(verdict)
+    return SumCheck(checked=checked, wrong=wrong[:4])
+
+
+def _check(left: str, relation: str, right: str) -> WrongSum | bool | None:
+    """True: a right equation; a ``WrongSum``; None: no equation that can be recomputed."""
+    stated_match = _LEADING_NUMBER.match(right)
+    if stated_match is None or _CONTINUES.match(right[stated_match.end() :]):
+        return None  # "a = b × c = d": only the last link states a result
+    left = _CLAUSE.split(left)[-1]
+    if _FUSED.search(left):
+        return None
+    left = _TRAILING_WORDS.sub("", _UNIT_WORDS.sub(" ", _TIMES_X.sub(" * ", left)))
+    tail = _ARITHMETIC_TAIL.search(left)
+    if tail is None:
+        return None
+    expression = tail.group(0).strip().strip(",.").strip()
+    if len(re.findall(r"\d+(?:\.\d+)?", expression)) < 2 or not re.search(r"\d\s*\)?\s*[+\-−*/×÷^·]\s*\(?\s*\d", expression):
+        return None
+    stated = stated_match.group(1)
+    try:
+        value = value_of(_THOUSANDS.sub("", expression).replace("·", "*"))
+        said = float(stated.replace(",", ""))
+    except (CalcError, ValueError, ZeroDivisionError, TypeError):
+        return None
+    if abs(value - said) <= _slack(stated, said, approximate=relation == "≈"):
+        return True
+    return WrongSum(expression=expression, stated=stated, value=value)
+
+
+def _slack(stated: str, said: float, *, approximate: bool) -> float:
+    """How far a stated result may be from the exact one: its rounding (half its last digit), more
+    for "≈" (1%), and never less than a rounding to whole units of a large figure."""
+    decimals = len(stated.split(".")[1]) if "." in stated else 0
+    slack = 0.5 * 10**-decimals * 1.0001
+    if approximate:
+        slack = max(slack, 0.01 * abs(said))
+    return slack
+
+
+def _show(value: float) -> str:
+    return f"{value:.10g}" if abs(value) < 1e15 else f"{value:.6g}"
