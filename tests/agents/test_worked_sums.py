@@ -55,5 +55,6 @@ def test_the_loop_sends_wrong_sums_back_once_and_takes_the_corrected_answer() ->
 
 def test_hand_work_whose_sums_all_check_out_is_taken_without_the_calculator() -> None:
     agent, backend = text_agent(["Gross pay = 23.40 × 37.5 = 877.50, so you earned $877.50."], [calculator])
-    assert agent.run("I earn $23.40 an hour and worked 37.5 hours. What's my pay?").answer.endswith("$877.50.")
+    answer = agent.run("I earn $23.40 an hour and worked 37.5 hours. What's my pay?").answer
+    assert answer is not None and answer.endswith("$877.50.")
     assert len(backend.requests) == 1
