@@ -312,7 +312,7 @@ def test_a_new_call_alongside_a_repeated_one_keeps_the_tools_on(tools: list[Tool
 def test_arithmetic_done_by_hand_is_checked_with_the_calculator_once() -> None:
     from ponder.tools.builtin.calculator import calculator
 
-    by_hand = "Gross pay = 23.40 × 37.5 = 892.50, so you earned $892.50."
+    by_hand = "Gross pay: 23.40 × 37.5 is 892.50, so you earned $892.50."  # cannot be recomputed: "is", not "="
     agent, backend = text_agent([by_hand, call("calculator", expression="23.40 * 37.5"), "You earned $877.50."], [calculator])
     events = list(agent.stream("I earn $23.40 an hour and worked 37.5 hours. What's my pay?"))
     result = agent.last_result
@@ -327,7 +327,7 @@ def test_arithmetic_done_by_hand_is_checked_with_the_calculator_once() -> None:
 def test_a_hand_worked_answer_stands_when_the_check_brings_no_call() -> None:
     from ponder.tools.builtin.calculator import calculator
 
-    by_hand = "Average = (5.2 + 7.8 + 6.1 + 10.4 + 4.9) / 5 = 6.78 km."  # a slip
+    by_hand = "Average: (5.2 + 7.8 + 6.1 + 10.4 + 4.9) / 5 is 6.78 km."  # a slip, written so it cannot be recomputed
     agent, backend = text_agent([by_hand, "17.5"], [calculator])
     result = agent.run("My runs were 5.2, 7.8, 6.1, 10.4 and 4.9 km. What's my average?")
     assert result.answer == by_hand

@@ -43,7 +43,7 @@ def test_a_chain_states_its_result_only_in_the_last_link() -> None:
     assert [w.describe() for w in found.wrong] == ["17,280 × 0.85 is 14688, not 14,496"]
 
 
-def test_the_loop_sends_wrong_sums_back_once_and_takes_the_corrected_answer() -> None:
+def test_the_loop_sends_wrong_sums_back_and_takes_the_corrected_answer() -> None:
     task = "I worked 8.5 hours on Monday, 7.25 on Tuesday and 9 on Wednesday, at 19.80 an hour. What did I earn?"
     agent, backend = text_agent([call("calculator", expression="8.5 + 7.25 + 9"), HOURS, "You earned 490.05."], [calculator])
     events = list(agent.stream(task))
@@ -58,3 +58,14 @@ def test_hand_work_whose_sums_all_check_out_is_taken_without_the_calculator() ->
     answer = agent.run("I earn $23.40 an hour and worked 37.5 hours. What's my pay?").answer
     assert answer is not None and answer.endswith("$877.50.")
     assert len(backend.requests) == 1
+
+
+def test_hand_work_with_wrong_sums_gets_the_right_values_twice_at_most_not_a_calculator_detour() -> None:
+    task = "I worked 8.5 hours on Monday, 7.25 on Tuesday and 9 on Wednesday, at 19.80 an hour. What did I earn?"
+    second = "Total hours = 8.5 + 7.25 + 9 = 24.75 hours\nEarnings = 24.75 * 19.80 = 491.05"
+    third = "Earnings = 24.75 * 19.80 = 490.50"
+    agent, backend = text_agent([HOURS, second, third], [calculator])
+    result = agent.run(task)
+    assert result.answer == third, "after two rounds the answer stands"
+    assert [r.require_call for r in backend.requests] == [False, False, False]
+    assert "24.75 * 19.80 is 490.05, not 491.05" in str(backend.requests[2].messages[-1].content)

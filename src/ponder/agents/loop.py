@@ -62,6 +62,9 @@ from ponder.usage import Usage
 
 log = logging.getLogger(__name__)
 
+_SUM_ROUNDS = 2
+"""Corrected sums lead to new ones (24.75 × 19.80 once 25.75 was corrected): two rounds a run."""
+
 _STOPS_TEXT = ("\nObservation:", "\nObservation from", "<tool_response>")
 """Where a model starts making up a tool's result. A call's closing tag is no stop: several calls
 may follow one another in one reply; ``complete_action_end`` ends the reply at the first text
@@ -109,8 +112,8 @@ class _State:
     """The run's first calls were checked against the numbers the task gives (once a run)."""
     held: str | None = None
     """Why this step's calls do not run (the task gives numbers they leave out), else None."""
-    sums_checked: bool = False
-    """An answer's worked arithmetic was found wrong and sent back (once a run)."""
+    sums_sent_back: int = 0
+    """How many times an answer's wrong arithmetic was sent back (at most ``_SUM_ROUNDS`` a run)."""
     grounding_checked: bool = False
     """The run's first call was checked for values nobody gave (once a run)."""
     call_next: bool = False
@@ -181,8 +184,8 @@ class RunLoop:
                 mistake = MistakeKind.PARSE
                 if not calls and problem is None:
                     described = self._described_call(st, text)
-                    by_hand = self._by_hand(st, text) if described is None else None
-                    wrong = self._wrong_sums(st, text) if described is None and by_hand is None and not answer_only else None
+                    wrong = self._wrong_sums(st, text) if described is None and not answer_only else None
+                    by_hand = self._by_hand(st, text) if described is None and wrong is None else None
                     if described is not None:
                         mistake, problem = MistakeKind.NOT_CALLED, described
                     elif by_hand is not None:
@@ -371,8 +374,8 @@ class RunLoop:
     def _by_hand(self, st: _State, text: str) -> str | None:
         """``tool\x00expression`` when an answer works arithmetic out by hand before any tool ran and a
         tool that computes is there (asked once per run), else None."""
-        if st.nudged or st.trajectory or st.final_attempt:
-            return None
+        if st.nudged or st.trajectory or st.final_attempt or st.sums_sent_back:
+            return None  # (hand work already sent back with the right values is not asked again)
         tool = computing_tool(self.c.tools)
         worked = hand_arithmetic(plain_answer(text)) if tool is not None else None
         if tool is None or worked is None or check_sums(plain_answer(text)).all_right:
@@ -396,12 +399,12 @@ class RunLoop:
 
     def _wrong_sums(self, st: _State, text: str) -> str | None:
         """The corrections for the arithmetic an answer works out wrongly (sent back once a run), else None."""
-        if st.sums_checked or st.final_attempt or self.c.output is not None:
+        if st.sums_sent_back >= _SUM_ROUNDS or st.final_attempt or self.c.output is not None:
             return None
         wrong = check_sums(plain_answer(text)).wrong
         if not wrong:
             return None
-        st.sums_checked = True
+        st.sums_sent_back += 1
         return "; ".join(w.describe() for w in wrong)
 
     def _mistake(self, st: _State, step: int, kind: MistakeKind, detail: str) -> Generator[ev.Event, None, None]:

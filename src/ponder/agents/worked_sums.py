@@ -4,9 +4,9 @@ Small models set a word problem up well and then slip in the sums they write out
 "8.5 + 7.25 + 9 = 25.75", "342 × 0.28 = 94.56"), with or without a calculator offered.
 ``check_sums`` finds each equation an answer works out (an arithmetic expression, then ``=`` or
 ``≈`` and a number), recomputes it with the calculator's exact evaluator, and returns the ones
-that are wrong beyond the rounding the answer shows. The loop sends the right values back once,
-and the model answers again with them; an answer whose sums all check out needs no calculator
-either. Equations it cannot read (variables, percentages, words inside) are not judged.
+that are wrong beyond the rounding the answer shows. The loop sends the right values back (twice
+a run at most: a corrected sum leads to new ones), and the model answers again with them; an
+answer whose sums all check out needs no calculator either. Equations it cannot read (variables, percentages, words inside) are not judged.
 """
 
 from __future__ import annotations
