@@ -4,6 +4,7 @@
         --model local:qwen2.5-coder-1.5b --agents ponder,react,function --out bfcl_compare.jsonl
     python benchmarks/bfcl_compare.py --categories irrelevance --stratified 40 --agents ponder
     python benchmarks/bfcl_compare.py --categories multi_turn_base --limit 5 --n-ctx 16384
+    python benchmarks/bfcl_compare.py --data-dir benchmarks/data/fc_dev --categories multiple --agents ponder
 
 Single-turn categories (``simple_python``, ``multiple``, ``parallel``, ``parallel_multiple``,
 ``irrelevance``): each case's BFCL functions become tools that record their calls
@@ -96,12 +97,12 @@ class Outcome:
 
 
 # -- cases ----------------------------------------------------------------------------------------
-def load(category: str) -> list[Case]:
+def load(category: str, data_dir: Path | None = None) -> list[Case]:
     if category in MULTI_TURN_CATEGORIES:
         return list(bfcl_multi_turn.load_multi_turn_cases(category))
     if category.startswith("live_"):
         raise SystemExit(f"{category}: the live_* categories are held out; this benchmark does not run them")
-    return list(load_cases(category))
+    return list(load_cases(category, data_dir=data_dir))
 
 
 def select(cases: Sequence[Case], *, stratified: int | None, skip: int, limit: int | None) -> list[Case]:
@@ -311,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     cases = [
         case
         for category in categories
-        for case in select(load(category), stratified=args.stratified, skip=args.skip, limit=args.limit)
+        for case in select(load(category, args.data_dir), stratified=args.stratified, skip=args.skip, limit=args.limit)
     ]
     settings = {
         "model": args.model,
@@ -419,6 +420,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--n-ctx", type=int, default=8192, help="context window of the embedded model (and of FunctionAgent's server)"
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="cases in BFCL's file layout from this folder (e.g. benchmarks/data/fc_dev)"
     )
     parser.add_argument("--out", type=Path, default=Path("bfcl_compare.jsonl"), help="per-case results (JSONL)")
     parser.add_argument("--fresh", action="store_true", help="discard the results already in --out")

@@ -20,8 +20,8 @@ from __future__ import annotations
 
 import sys
 
-from ponder.agents.grounding import ungrounded_values, without_made_up_options
 from ponder.agents.coverage import uncovered_givens
+from ponder.agents.grounding import ungrounded_values, without_made_up_options
 from ponder.evals.bfcl import BfclCase, bfcl_ast, ground_truth_calls, load_cases
 
 
