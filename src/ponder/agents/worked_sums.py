@@ -62,9 +62,16 @@ def check_sums(answer: str) -> SumCheck:
             if verdict is None:
                 continue
             checked += 1
-            if isinstance(verdict, WrongSum) and verdict not in wrong:
+            if isinstance(verdict, WrongSum) and verdict not in wrong and not _uses_a_wrong_result(verdict, wrong):
                 wrong.append(verdict)
     return SumCheck(checked=checked, wrong=wrong[:4])
+
+
+def _uses_a_wrong_result(equation: WrongSum, wrong: list[WrongSum]) -> bool:
+    """A later step built on an earlier wrong result is wrong because of it: only the first slip is
+    named (its right value makes the model redo what follows)."""
+    used = {n.replace(",", "") for n in re.findall(r"\d[\d,]*(?:\.\d+)?", equation.expression)}
+    return any(w.stated.replace(",", "") in used for w in wrong)
 
 
 def _check(left: str, relation: str, right: str) -> WrongSum | bool | None:
