@@ -398,7 +398,8 @@ class RunLoop:
         return prompts.render("uncovered", self.c.prompts_dir, unused=", ".join(left)) if left else None
 
     def _wrong_sums(self, st: _State, text: str) -> str | None:
-        """The corrections for the arithmetic an answer works out wrongly (sent back once a run), else None."""
+        """The corrections for the arithmetic an answer works out wrongly (sent back at most
+        ``_SUM_ROUNDS`` times a run), else None."""
         if st.sums_sent_back >= _SUM_ROUNDS or st.final_attempt or self.c.output is not None:
             return None
         wrong = check_sums(plain_answer(text)).wrong
@@ -410,8 +411,8 @@ class RunLoop:
     def _mistake(self, st: _State, step: int, kind: MistakeKind, detail: str) -> Generator[ev.Event, None, None]:
         """An unusable reply becomes an observation that says how to fix it.
 
-        ``detail`` is the problem (``parse``, ``empty``), the tool's name (``not_called``) or the
-        tool and the worked expression (``by_hand``).
+        ``detail`` is the problem (``parse``, ``empty``), the tool's name (``not_called``), the
+        tool and the worked expression (``by_hand``) or the corrections (``wrong_sums``).
         """
         if kind is MistakeKind.NOT_CALLED:
             obs = prompts.render("not_called", self.c.prompts_dir, name=detail)
