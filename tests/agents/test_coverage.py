@@ -53,3 +53,8 @@ def test_a_calculation_is_never_held_its_steps_come_one_after_another() -> None:
     replies = [call("calculator", expression="35 * 48.20"), call("calculator", expression="35 * 53.75 - 9.90 - 1687"), "184.35"]
     agent, _ = text_agent(replies, [calculator])
     assert [(c.ok, c.output) for c in agent.run(shares).trajectory] == [(True, "1687"), (True, "184.35")]
+
+
+def test_numbers_inside_a_timestamp_count_as_used() -> None:
+    task = "Put a dentist appointment on 12 March 2026 at 15:00 for 45 minutes."
+    assert uncovered_givens(task, [{"start": "2026-03-12T15:00", "duration_minutes": 45}]) == ()

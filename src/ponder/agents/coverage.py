@@ -15,6 +15,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 _NUMBER = re.compile(r"(?<![\w.])-?\d{1,3}(?:,\d{3})+(?:\.\d+)?(?![\w])|(?<![\w.,])-?\d+(?:\.\d+)?(?![\w])")
+_ANY_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?(?!\d)|\d+(?:\.\d+)?")
 _SCALES = (1.0, 10.0, 100.0, 1000.0, 0.1, 0.01, 0.001)
 """A given still counts as used when it was converted (3% as 0.03, 1.2 kg as 1200 g)."""
 
@@ -34,7 +35,8 @@ def numbers_in(text: str) -> list[tuple[str, float]]:
 def uncovered_givens(task: str, calls: Sequence[Mapping[str, Any]]) -> tuple[str, ...]:
     """The numbers ``task`` gives (beyond small counts) that none of ``calls`` uses, when the calls
     use some of them; else (). Calls that use none of the task's numbers are not about them."""
-    used = [v for arguments in calls for _, v in numbers_in(json.dumps(arguments, ensure_ascii=False, default=str))]
+    written = json.dumps(list(calls), ensure_ascii=False, default=str)
+    used = [float(n.replace(",", "")) for n in _ANY_NUMBER.findall(written)]  # "2026-03-12T15:00" holds 12 and 15
     given = [(w, v) for w, v in numbers_in(task) if _worth_checking(v)]
     left = [w for w, v in given if not _used(w, v, task, used)]
     return tuple(dict.fromkeys(left))[:4] if len(left) < len(given) else ()
