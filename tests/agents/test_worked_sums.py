@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ponder.agents import events as ev
-from ponder.agents.worked_sums import check_sums
+from ponder.agents.worked_sums import check_sums, with_right_values
 from ponder.tools.builtin.calculator import calculator
 from tests.agents.test_loop import call, text_agent
 
@@ -45,7 +45,7 @@ def test_a_chain_states_its_result_only_in_the_last_link() -> None:
     assert [w.describe() for w in found.wrong] == ["17,280 × 0.85 is 14688, not 14,496"]
 
 
-def test_the_loop_sends_wrong_sums_back_and_takes_the_corrected_answer() -> None:
+def test_the_loop_sends_a_slip_back_and_takes_the_redone_answer() -> None:
     task = "I worked 8.5 hours on Monday, 7.25 on Tuesday and 9 on Wednesday, at 19.80 an hour. What did I earn?"
     agent, backend = text_agent([call("calculator", expression="8.5 + 7.25 + 9"), HOURS, "You earned 490.05."], [calculator])
     events = list(agent.stream(task))
@@ -62,12 +62,30 @@ def test_hand_work_whose_sums_all_check_out_is_taken_without_the_calculator() ->
     assert len(backend.requests) == 1
 
 
-def test_hand_work_with_wrong_sums_gets_the_right_values_twice_at_most_not_a_calculator_detour() -> None:
+def test_a_slip_later_steps_build_on_goes_back_and_a_last_wrong_result_is_put_right_in_place() -> None:
     task = "I worked 8.5 hours on Monday, 7.25 on Tuesday and 9 on Wednesday, at 19.80 an hour. What did I earn?"
-    second = "Total hours = 8.5 + 7.25 + 9 = 24.75 hours\nEarnings = 24.75 * 19.80 = 491.05"
-    third = "Earnings = 24.75 * 19.80 = 490.50"
-    agent, backend = text_agent([HOURS, second, third], [calculator])
-    result = agent.run(task)
-    assert result.answer == third, "after two rounds the answer stands"
-    assert [r.require_call for r in backend.requests] == [False, False, False]
-    assert "24.75 * 19.80 is 490.05, not 491.05" in str(backend.requests[2].messages[-1].content)
+    redone = "Total hours = 8.5 + 7.25 + 9 = 24.75 hours\nEarnings = 24.75 * 19.80 = 491.05\nYou earned $491.05."
+    agent, backend = text_agent([HOURS, redone], [calculator])
+    events = list(agent.stream(task))
+    result = agent.last_result
+    assert result is not None and result.answer is not None
+    assert result.answer.endswith("= 490.05\nYou earned $490.05."), result.answer
+    assert "8.5 + 7.25 + 9 is 24.75, not 25.75" in str(backend.requests[1].messages[-1].content)
+    assert [r.require_call for r in backend.requests] == [False, False], "no calculator detour"
+    notes = [e.observation for e in events if isinstance(e, ev.ModelMistakeEvent)]
+    assert notes[-1] == "corrected in the answer: 24.75 * 19.80 is 490.05, not 491.05"
+
+
+def test_a_wrong_last_result_is_put_right_without_asking_the_model_again() -> None:
+    answer = "Fuel: 28 litres × 1.89 per litre = 54.92 dollars. So the trip costs 54.92 dollars."
+    agent, backend = text_agent([answer], [calculator])
+    result = agent.run("I drive 420 km at 15 km per litre, fuel is 1.89 a litre. Cost?")
+    assert result.answer == "Fuel: 28 litres × 1.89 per litre = 52.92 dollars. So the trip costs 52.92 dollars."
+    assert len(backend.requests) == 1
+
+
+def test_right_values_are_written_as_the_wrong_ones_were() -> None:
+    text = "17,280 × 0.85 = 14,496, so it is worth 14,496 (not 14,4960)."
+    assert with_right_values(text, check_sums(text).wrong) == "17,280 × 0.85 = 14,688, so it is worth 14,688 (not 14,4960)."
+    chained = "8.5 + 7.25 + 9 = 25.75\n25.75 * 19.80 = 517.10"
+    assert with_right_values(chained, check_sums(chained).wrong) == chained, "a slip later steps build on is not patched"

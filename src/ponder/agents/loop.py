@@ -52,7 +52,7 @@ from ponder.agents.protocol import (
 )
 from ponder.agents.result import RunResult, StepRecord, StopReason, ToolCallRecord
 from ponder.agents.tool_runner import run_tool
-from ponder.agents.worked_sums import check_sums
+from ponder.agents.worked_sums import check_sums, with_right_values
 from ponder.backends.base import Backend, Deadline, ModelReply, ModelRequest
 from ponder.errors import InternalError, MistakeKind, PonderError
 from ponder.tools.approval import Approver
@@ -184,7 +184,9 @@ class RunLoop:
                 mistake = MistakeKind.PARSE
                 if not calls and problem is None:
                     described = self._described_call(st, text)
-                    wrong = self._wrong_sums(st, text) if described is None and not answer_only else None
+                    wrong = None
+                    if described is None and not answer_only:
+                        wrong, text = yield from self._wrong_sums(st, step, text)
                     by_hand = self._by_hand(st, text) if described is None and wrong is None else None
                     if described is not None:
                         mistake, problem = MistakeKind.NOT_CALLED, described
@@ -397,16 +399,26 @@ class RunLoop:
         left = uncovered_givens(st.task, [c.arguments for c in calls])
         return prompts.render("uncovered", self.c.prompts_dir, unused=", ".join(left)) if left else None
 
-    def _wrong_sums(self, st: _State, text: str) -> str | None:
-        """The corrections for the arithmetic an answer works out wrongly (sent back at most
-        ``_SUM_ROUNDS`` times a run), else None."""
-        if st.sums_sent_back >= _SUM_ROUNDS or st.final_attempt or self.c.output is not None:
-            return None
+    def _wrong_sums(self, st: _State, step: int, text: str) -> Generator[ev.Event, None, tuple[str | None, str]]:
+        """(corrections to send back, or None; the reply) for the arithmetic an answer works out wrongly.
+
+        A wrong result nothing later builds on is put right in the reply itself (the model, told
+        the right value, mostly wrote its answer again unchanged). A slip that later steps build
+        on goes back to the model, which redoes them (``_SUM_ROUNDS`` times a run at most; then
+        what can be put right is)."""
+        if st.final_attempt or self.c.output is not None:
+            return None, text
         wrong = check_sums(plain_answer(text)).wrong
         if not wrong:
-            return None
+            return None, text
+        if all(not w.feeds_later for w in wrong) or st.sums_sent_back >= _SUM_ROUNDS:
+            fixed = [w for w in wrong if not w.feeds_later]
+            if fixed:
+                note = "corrected in the answer: " + "; ".join(w.describe() for w in fixed)
+                yield ev.ModelMistakeEvent(step=step, kind=MistakeKind.WRONG_SUMS, observation=note)
+            return None, with_right_values(plain_answer(text), fixed) if fixed else text
         st.sums_sent_back += 1
-        return "; ".join(w.describe() for w in wrong)
+        return "; ".join(w.describe() for w in wrong), text
 
     def _mistake(self, st: _State, step: int, kind: MistakeKind, detail: str) -> Generator[ev.Event, None, None]:
         """An unusable reply becomes an observation that says how to fix it.

@@ -12,7 +12,7 @@ answer whose sums all check out needs no calculator either. Equations it cannot 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ponder.tools.builtin.calculator import CalcError, value_of
 
@@ -24,7 +24,7 @@ _CLAUSE = re.compile(r"[,;:]\s")
 _FUSED = re.compile(r"\d[^\W\d_]|[^\W\d_]\d")
 """A letter against a digit ("2x", "x2", "C4"): algebra or a name, not arithmetic."""
 _ARITHMETIC_TAIL = re.compile(r"[\d.,\s()+\-−*/×÷^·]*\d[\d.,\s()+\-−*/×÷^·]*$")
-_LEADING_NUMBER = re.compile(r"^\s*[$€£]?\s*(-?\d[\d,]*(?:\.\d+)?)")
+_LEADING_NUMBER = re.compile(r"^\s*[$€£]?\s*(-?(?:\d{1,3}(?:,\d{3})+(?!\d)|\d+)(?:\.\d+)?)")
 _CONTINUES = re.compile(r"^\s*[+\-−*/×÷^·x(]\s*[\d(]")
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}\b)")
 
@@ -34,9 +34,19 @@ class WrongSum:
     expression: str
     stated: str
     value: float
+    feeds_later: bool = False
+    """A later equation of the answer works with the wrong result (so it is wrong too)."""
 
     def describe(self) -> str:
         return f"{self.expression} is {_show(self.value)}, not {self.stated}"
+
+    def right_value(self) -> str:
+        """The right result, written as the wrong one was (its decimals, its thousands separators)."""
+        decimals = len(self.stated.split(".")[1]) if "." in self.stated else 0
+        if decimals == 0 and not float(self.value).is_integer():
+            decimals = 2
+        written = f"{self.value:,.{decimals}f}" if "," in self.stated else f"{self.value:.{decimals}f}"
+        return written
 
 
 @dataclass(frozen=True)
@@ -53,7 +63,7 @@ class SumCheck:
 
 def check_sums(answer: str) -> SumCheck:
     """Recompute the equations ``answer`` works out."""
-    checked = 0
+    expressions: list[str] = []
     wrong: list[WrongSum] = []
     for line in answer.splitlines():
         parts = _RELATION.split(line)
@@ -61,21 +71,31 @@ def check_sums(answer: str) -> SumCheck:
             verdict = _check(parts[i], parts[i + 1], parts[i + 2])
             if verdict is None:
                 continue
-            checked += 1
-            if isinstance(verdict, WrongSum) and verdict not in wrong and not _uses_a_wrong_result(verdict, wrong):
-                wrong.append(verdict)
-    return SumCheck(checked=checked, wrong=wrong[:4])
+            expression = verdict.expression if isinstance(verdict, WrongSum) else verdict
+            for j, earlier in enumerate(wrong):
+                if _uses(expression, earlier.stated):
+                    wrong[j] = replace(earlier, feeds_later=True)
+            if isinstance(verdict, WrongSum) and verdict not in wrong and not any(_uses(expression, w.stated) for w in wrong):
+                wrong.append(verdict)  # a step built on an earlier slip is wrong because of it: only the slip is named
+            expressions.append(expression)
+    return SumCheck(checked=len(expressions), wrong=wrong[:4])
 
 
-def _uses_a_wrong_result(equation: WrongSum, wrong: list[WrongSum]) -> bool:
-    """A later step built on an earlier wrong result is wrong because of it: only the first slip is
-    named (its right value makes the model redo what follows)."""
-    used = {n.replace(",", "") for n in re.findall(r"\d[\d,]*(?:\.\d+)?", equation.expression)}
-    return any(w.stated.replace(",", "") in used for w in wrong)
+def with_right_values(answer: str, wrong: list[WrongSum]) -> str:
+    """``answer`` with each wrong result that nothing later builds on replaced by the right one,
+    wherever it is written ("= 54.92", "costs 54.92 dollars")."""
+    for w in wrong:
+        if not w.feeds_later:
+            answer = re.sub(rf"(?<![\d.,]){re.escape(w.stated)}(?![\d]|[.,]\d)", w.right_value(), answer)
+    return answer
 
 
-def _check(left: str, relation: str, right: str) -> WrongSum | bool | None:
-    """True: a right equation; a ``WrongSum``; None: no equation that can be recomputed."""
+def _uses(expression: str, stated: str) -> bool:
+    return stated.replace(",", "") in {n.replace(",", "") for n in re.findall(r"\d[\d,]*(?:\.\d+)?", expression)}
+
+
+def _check(left: str, relation: str, right: str) -> WrongSum | str | None:
+    """The expression of a right equation; a ``WrongSum``; None: no equation that can be recomputed."""
     stated_match = _LEADING_NUMBER.match(right)
     if stated_match is None or _CONTINUES.match(right[stated_match.end() :]):
         return None  # "a = b × c = d": only the last link states a result
@@ -96,7 +116,7 @@ def _check(left: str, relation: str, right: str) -> WrongSum | bool | None:
     except (CalcError, ValueError, ZeroDivisionError, TypeError):
         return None
     if abs(value - said) <= _slack(stated, said, approximate=relation == "≈"):
-        return True
+        return expression
     return WrongSum(expression=expression, stated=stated, value=value)
 
 
