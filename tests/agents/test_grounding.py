@@ -178,3 +178,14 @@ def test_a_request_in_another_script_is_not_questioned_for_translated_values() -
     agent, backend = text_agent([call("calculate_tax", annual_income=52000, tax_rate=0.3), "15600."], [calculate_tax])
     result = agent.run("收入五万二千元，税率百分之三十，要交多少税？")
     assert [(c.ok, c.output) for c in result.trajectory] == [(True, "15600.00")]
+
+
+def test_a_tools_own_example_copied_into_a_call_is_questioned() -> None:
+    from ponder.tools.builtin.calculator import calculator
+
+    agent, backend = text_agent([call("calculator", expression="17 * 23"), "I cannot know tomorrow's price."], [calculator])
+    result = agent.run("Use the calculator to tell me the exact closing price of Apple stock tomorrow.")
+    assert [(c.ok, c.error_kind) for c in result.trajectory] == [(False, "ungrounded")]
+    assert result.answer == "I cannot know tomorrow's price."
+    agent, _ = text_agent([call("calculator", expression="17 * 23"), "391."], [calculator])
+    assert [c.ok for c in agent.run("What is 17 * 23?").trajectory] == [True], "asked for, the same expression runs"

@@ -227,6 +227,7 @@ class Agent:
             observation_chars=self.observation_chars,
             output=self.output_type,
             context=context if context is not None else RunContext.start(spec=self.spec),
+            system_prompt=self.system_prompt,
         )
 
     def _track(self, events: Iterator[ev.Event]) -> Iterator[ev.Event]:

@@ -33,9 +33,17 @@ _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _DATE_OR_TIME = re.compile(r"\d{1,4}[-/:.]\d{1,2}")
 
 
-def conversation_text(messages: Iterable[ChatMessage]) -> str:
-    """What the user, the system prompt and the tools said: where an argument's value may come from."""
-    said = (str(m.content or "") for m in messages if m.role is not MessageRole.ASSISTANT)
+def conversation_text(messages: Iterable[ChatMessage], system_prompt: str | None = None) -> str:
+    """What the user, the system prompt and the tools said: where an argument's value may come from.
+
+    ``system_prompt``: the system prompt as written, in place of the system message (which, under
+    the text protocol, also lists the tools: their examples are not something anybody said).
+    """
+    said = (
+        system_prompt if system_prompt is not None and m.role is MessageRole.SYSTEM else str(m.content or "")
+        for m in messages
+        if m.role is not MessageRole.ASSISTANT
+    )
     return "\n".join(said).lower()
 
 
@@ -47,14 +55,23 @@ def written_in_another_script(request: str) -> bool:
     return bool(letters) and latin < 0.7 * len(letters)
 
 
-def ungrounded_values(arguments: Mapping[str, Any], schema: Mapping[str, Any], text: str) -> list[str]:
-    """The checkable values of a call, when none of them appears in ``text`` (lower-cased); else []."""
+def ungrounded_values(
+    arguments: Mapping[str, Any], schema: Mapping[str, Any], text: str, documentation: str = ""
+) -> list[str]:
+    """The checkable values of a call, when none of them appears in ``text`` (lower-cased); else [].
+
+    Text the model composes (code, an expression) is checked only for being the tool's own example
+    copied from ``documentation`` ("17 * 23" for a calculator asked about tomorrow's stock price).
+    """
     properties = schema.get("properties", {})
     numbers = _numbers(text)
     checked: list[str] = []
+    documentation = documentation.lower()
     for name, value in arguments.items():
         spec = properties.get(name, {})
         if _COMPOSED.search(name):
+            if _copied_example(value, documentation, text):
+                checked.append(repr(value))
             continue
         for item in _leaves(value):
             verdict = _grounded(item, spec, text, numbers)
@@ -106,6 +123,12 @@ def _made_up(value: Any, spec: Mapping[str, Any], text: str, numbers: set[float]
         for item in _leaves(value)
     ]
     return bool(verdicts) and all(v is False for v in verdicts)
+
+
+def _copied_example(value: Any, documentation: str, text: str) -> bool:
+    """``value`` is written in the tool's documentation and nowhere in the conversation."""
+    written = str(value).strip().lower() if isinstance(value, str) else ""
+    return len(written) >= 3 and written in documentation and written not in text
 
 
 def _leaves(value: Any) -> Iterable[Any]:

@@ -89,6 +89,8 @@ class LoopConfig:
     """Typed answers: the answer must validate against this type (``RunResult.output``)."""
     context: RunContext[Any] | None = None
     """The run's context, for tools that take a ``RunContext`` parameter (None: a fresh one per run)."""
+    system_prompt: str | None = None
+    """The system prompt as written, without the tool listing ``system`` may add (None: ``system`` is it)."""
 
 
 @dataclass
@@ -480,7 +482,7 @@ class RunLoop:
         except Exception as exc:  # ToolArgumentsError: the model's to fix
             problem = getattr(exc, "observation", str(exc))
             return prompts.render("bad_arguments", c.prompts_dir, problem=problem, name=tool.name), False, MistakeKind.BAD_ARGUMENTS, 0.0, False, call
-        said = conversation_text(st.messages)
+        said = conversation_text(st.messages, c.system_prompt)
         arguments, dropped = without_made_up_options(arguments, tool.parameters, said)
         if dropped:
             log.info("left out %s of %s: optional, and nobody gave their values", ", ".join(dropped), tool.name)
@@ -493,7 +495,7 @@ class RunLoop:
             return held, False, MistakeKind.UNCOVERED, 0.0, False, used
         if not st.grounding_checked and all(r.error_kind is MistakeKind.UNCOVERED for r in st.trajectory):
             st.grounding_checked = True
-            made_up = ungrounded_values(arguments, tool.parameters, said)
+            made_up = ungrounded_values(arguments, tool.parameters, said, tool.describe())
             if made_up and not written_in_another_script(st.task):  # values a model translated are its own
                 obs = prompts.render("ungrounded", c.prompts_dir, name=tool.name, values=", ".join(made_up[:4]))
                 return obs, False, MistakeKind.UNGROUNDED, 0.0, False, used
