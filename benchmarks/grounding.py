@@ -18,6 +18,7 @@ measured with the model: ``bfcl_compare.py --categories irrelevance --stratified
 
 from __future__ import annotations
 
+import json
 import sys
 
 from ponder.agents.coverage import uncovered_givens
@@ -34,7 +35,9 @@ def main(categories: list[str]) -> int:
             if not calls:
                 continue
             description = bfcl_ast.find_description(case.functions, calls[0].name) or {}
-            made_up = ungrounded_values(calls[0].arguments, description.get("parameters", {}), case.prompt.lower())
+            made_up = ungrounded_values(
+                calls[0].arguments, description.get("parameters", {}), case.prompt.lower(), json.dumps(description)
+            )
             if made_up:
                 questioned.append(f"{case.id}: {calls[0].name} {', '.join(made_up[:3])}")
         print(f"{category}: {len(questioned)} of {len(cases)} correct first calls would be questioned")
