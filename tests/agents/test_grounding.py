@@ -118,11 +118,17 @@ def test_optional_values_nobody_gave_are_left_out_and_the_rest_kept() -> None:
     assert kept == {"city": "Lisboa", "days": 3, "style": "long"}, "a required value is never left out"
 
 
-def test_optional_values_from_the_request_its_documentation_or_worked_out_dates_are_kept() -> None:
-    said = "how warm are the temperatures in paris, france on march 3rd?"
+def test_optional_values_from_the_request_and_dates_it_gives_are_kept() -> None:
+    said = "how warm is it in paris, france on march 3rd, in fahrenheit?"
     args = {"city": "Paris", "country": "France", "unit": "fahrenheit", "date": "2026-03-03"}
     kept, dropped = without_made_up_options(args, WEATHER, said)
     assert dropped == [] and kept == args
+
+
+def test_a_choice_the_documentation_offers_or_a_date_nobody_gave_is_left_out() -> None:
+    said = "how warm is it in paris today?"
+    kept, dropped = without_made_up_options({"city": "Paris", "unit": "fahrenheit", "date": "2023-04-01"}, WEATHER, said)
+    assert dropped == ["unit", "date"] and kept == {"city": "Paris"}
 
 
 def test_a_words_stem_grounds_it() -> None:

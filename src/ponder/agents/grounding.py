@@ -12,9 +12,11 @@ call's values are then translations (``written_in_another_script``).
 ``without_made_up_options`` applies the same test to each optional argument on its own: an
 optional value the model filled in although nobody gave it ("unit": "fahrenheit", "country":
 "France" for a question that named neither) is left out, so the tool uses its own default rather
-than the model's guess. Values a model rightly works out are kept: dates and times, enum choices
-and values the parameter's documentation names, booleans and small counts. A call none of whose
-values comes from the conversation (a request in another language, translated) is left whole.
+than the model's guess. Kept: enum choices, booleans and small counts (often rightly implied),
+and dates whose day and month the conversation gives in any form ("March 3rd" for 2026-03-03).
+A choice the parameter's documentation offers in words ("'push' or 'email'") is a guess like any
+other when nobody asked for it. A call none of whose values comes from the conversation (a
+request in another language, translated) is left whole.
 """
 
 from __future__ import annotations
@@ -25,12 +27,19 @@ from typing import Any
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
 
+from ponder.agents.documented_formats import read_date
+
 # Parameters that carry text the model composes (code, a query, a message): never checked.
 _COMPOSED = re.compile(r"code|script|command|expr|formula|query|sql|text|content|message|prompt|body|task", re.IGNORECASE)
 _NUMBER = re.compile(r"(-?\d[\d,]*(?:\.\d+)?)(?:\s*(thousand|million|billion|trillion)\b)?")
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-_DATE_OR_TIME = re.compile(r"\d{1,4}[-/:.]\d{1,2}")
+_MONTH_NAMES = (
+    ("jan", "janv", "ene", "gen", "1月"), ("feb", "fév", "févr", "2月"), ("mar", "mär", "3月"), ("apr", "abr", "avr", "4月"),
+    ("may", "mai", "mayo", "5月"), ("jun", "juin", "6月"), ("jul", "juil", "7月"), ("aug", "ago", "août", "8月"),
+    ("sep", "set", "9月"), ("oct", "okt", "10月"), ("nov", "11月"), ("dec", "dez", "dic", "déc", "12月"),
+)
+"""How a month may be written in a request (its name's start in a few languages, or the CJK form)."""
 
 
 def conversation_text(messages: Iterable[ChatMessage], system_prompt: str | None = None) -> str:
@@ -101,13 +110,7 @@ def without_made_up_options(
     dropped: list[str] = []
     for name, value in arguments.items():
         spec = properties.get(name, {})
-        documented = str(spec.get("description", "")).lower()  # a choice its documentation offers, like an enum's
-        if (
-            name not in required
-            and not _COMPOSED.search(name)
-            and _made_up(value, spec, text, numbers)
-            and _made_up(value, spec, documented, _numbers(documented))
-        ):
+        if name not in required and not _COMPOSED.search(name) and _made_up(value, spec, text, numbers):
             dropped.append(name)
         else:
             kept[name] = value
@@ -116,19 +119,34 @@ def without_made_up_options(
 
 def _made_up(value: Any, spec: Mapping[str, Any], text: str, numbers: set[float]) -> bool:
     """Every checkable part of ``value`` is missing from ``text`` (and there is at least one)."""
-    verdicts = [
-        _grounded(item, spec, text, numbers)
-        if isinstance(item, int | float | str) and not (isinstance(item, str) and _DATE_OR_TIME.search(item))
-        else None
-        for item in _leaves(value)
-    ]
+    verdicts = [_verdict(item, spec, text, numbers) for item in _leaves(value)]
     return bool(verdicts) and all(v is False for v in verdicts)
+
+
+def _verdict(item: Any, spec: Mapping[str, Any], text: str, numbers: set[float]) -> bool | None:
+    if isinstance(item, str) and _reads_as_date(item):
+        return _date_grounded(item, text)
+    return _grounded(item, spec, text, numbers) if isinstance(item, int | float | str) else None
 
 
 def _copied_example(value: Any, documentation: str, text: str) -> bool:
     """``value`` is written in the tool's documentation and nowhere in the conversation."""
     written = str(value).strip().lower() if isinstance(value, str) else ""
     return len(written) >= 3 and written in documentation and written not in text
+
+
+def _reads_as_date(item: str) -> bool:
+    return read_date(item.split("T")[0].split(" ")[0]) is not None
+
+
+def _date_grounded(item: str, text: str) -> bool:
+    """A date is grounded when its day and month are in the text, by number or by name."""
+    day = read_date(item.split("T")[0].split(" ")[0])
+    assert day is not None
+    month_names = _MONTH_NAMES[day.month - 1]
+    said_day = re.search(rf"(?<!\d)0?{day.day}(?!\d)", text) is not None
+    said_month = re.search(rf"(?<!\d)0?{day.month}(?!\d)", text) is not None or any(n in text for n in month_names)
+    return said_day and said_month
 
 
 def _leaves(value: Any) -> Iterable[Any]:
