@@ -112,7 +112,7 @@ def test_a_check_the_loop_requires_is_sent_as_tool_choice_required(monkeypatch: 
     with FakeOpenAIServer() as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.base_url)
         server.enqueue(
-            "Pay = 23.40 × 37.5 = 892.50, so $892.50.",
+            "Pay: 23.40 × 37.5 is 892.50, so $892.50.",  # worked by hand, in a form the loop cannot recompute
             Reply(calls=[Call("calculator", {"expression": "23.40 * 37.5"}, id="call_1")]),
             "You earned $877.50.",
         )
