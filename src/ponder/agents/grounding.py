@@ -171,8 +171,24 @@ def _grounded(value: Any, spec: Mapping[str, Any], text: str, numbers: set[float
     words = [w for w in _TOKEN.findall(str(value).lower()) if len(w) >= 3]
     if not words or len(str(value)) > 60 or "\n" in str(value):
         return None  # code, a query or a message the model writes: its own words, rightly
-    # A word's stem will do: "points" for "point", "guitars" for "guitar".
-    return str(value).lower() in text or any(w[: max(4, len(w) - 2)] in text for w in words)
+    return _said(str(value).lower(), text) or any(_said(w, text, inflected=True) for w in words)
+
+
+_SUFFIX = re.compile(r"(?:es|s|ed|ing)$")
+
+
+def _said(written: str, text: str, *, inflected: bool = False) -> bool:
+    """``written`` is in ``text`` as a word of its own ("com" is not in "compute"); ``inflected``:
+    in any of its simple forms ("points" for "point", "guitars" for "guitar"), or, from four
+    letters on, as the start of a word ("desc" for "descending"). Scripts without spaces between
+    words (Chinese, Japanese) match anywhere."""
+    if not written.isascii():
+        return written in text
+    stem = _SUFFIX.sub("", written) if inflected and len(written) > 4 else written
+    if inflected and len(stem) >= 4:  # also the start of a longer word: "desc" for "descending"
+        return re.search(rf"(?<![a-z0-9]){re.escape(stem)}", text) is not None
+    forms = r"(?:s|es|ed|ing)?" if inflected else ""
+    return re.search(rf"(?<![a-z0-9]){re.escape(stem)}{forms}(?![a-z0-9])", text) is not None
 
 
 def _numbers(text: str) -> set[float]:
