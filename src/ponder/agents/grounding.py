@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from llama_index.core.base.llms.types import ChatMessage, MessageRole
@@ -34,6 +35,7 @@ _COMPOSED = re.compile(r"code|script|command|expr|formula|query|sql|text|content
 _NUMBER = re.compile(r"(-?\d[\d,]*(?:\.\d+)?)(?:\s*(thousand|million|billion|trillion)\b)?")
 _SCALE = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
+_SUFFIX = re.compile(r"(?:es|s|ed|ing)$")
 _MONTH_NAMES = (
     ("jan", "janv", "ene", "gen", "1月"), ("feb", "fév", "févr", "2月"), ("mar", "mär", "3月"), ("apr", "abr", "avr", "4月"),
     ("may", "mai", "mayo", "5月"), ("jun", "juin", "6月"), ("jul", "juil", "7月"), ("aug", "ago", "août", "8月"),
@@ -124,8 +126,10 @@ def _made_up(value: Any, spec: Mapping[str, Any], text: str, numbers: set[float]
 
 
 def _verdict(item: Any, spec: Mapping[str, Any], text: str, numbers: set[float]) -> bool | None:
-    if isinstance(item, str) and _reads_as_date(item):
-        return _date_grounded(item, text)
+    """Like ``_grounded``, and a date counts as said when its day and month are (in any form)."""
+    day = read_date(item.split("T")[0].split(" ")[0]) if isinstance(item, str) else None
+    if day is not None:
+        return _date_said(day, text)
     return _grounded(item, spec, text, numbers) if isinstance(item, int | float | str) else None
 
 
@@ -135,18 +139,11 @@ def _copied_example(value: Any, documentation: str, text: str) -> bool:
     return len(written) >= 3 and written in documentation and written not in text
 
 
-def _reads_as_date(item: str) -> bool:
-    return read_date(item.split("T")[0].split(" ")[0]) is not None
-
-
-def _date_grounded(item: str, text: str) -> bool:
-    """A date is grounded when its day and month are in the text, by number or by name."""
-    day = read_date(item.split("T")[0].split(" ")[0])
-    assert day is not None
-    month_names = _MONTH_NAMES[day.month - 1]
+def _date_said(day: date, text: str) -> bool:
+    """The day and the month of ``day`` are in ``text``, by number or by the month's name."""
     said_day = re.search(rf"(?<!\d)0?{day.day}(?!\d)", text) is not None
-    said_month = re.search(rf"(?<!\d)0?{day.month}(?!\d)", text) is not None or any(n in text for n in month_names)
-    return said_day and said_month
+    said_month = re.search(rf"(?<!\d)0?{day.month}(?!\d)", text) is not None
+    return said_day and (said_month or any(name in text for name in _MONTH_NAMES[day.month - 1]))
 
 
 def _leaves(value: Any) -> Iterable[Any]:
@@ -172,9 +169,6 @@ def _grounded(value: Any, spec: Mapping[str, Any], text: str, numbers: set[float
     if not words or len(str(value)) > 60 or "\n" in str(value):
         return None  # code, a query or a message the model writes: its own words, rightly
     return _said(str(value).lower(), text) or any(_said(w, text, inflected=True) for w in words)
-
-
-_SUFFIX = re.compile(r"(?:es|s|ed|ing)$")
 
 
 def _said(written: str, text: str, *, inflected: bool = False) -> bool:
