@@ -7,10 +7,11 @@ STAMP := $(VENV)/.ponder-installed
 # Real components the tests drive: headless Chromium (the report and `ponder view`), bubblewrap
 # (the sandbox of the code-running tools). Installed with apt-get when it is there and we are root.
 SYSTEM_PACKAGES ?= chromium bubblewrap
-# The smoke suite's 41 cases on the embedded model: 49-54% measured (its word problems, refusals and
-# file-vs-docs choices are hard for a 1.5B model); the gate sits a few cases below that, since runs on a
-# loaded CPU differ by a case or two (the KV cache is restored or re-read).
-SMOKE_MIN ?= 0.4
+# The smoke suite's 41 cases on the embedded model: 51% (21/41) at the start of the last stop, 59%
+# (24/41) in a fresh-clone run at its end (its refusals, file-vs-docs choices and set-up errors in word
+# problems are hard for a 1.5B model); the gate sits five cases below that, since runs on a loaded CPU
+# differ by a case or two (the KV cache is restored or re-read).
+SMOKE_MIN ?= 0.45
 
 .PHONY: setup system-packages demo test test-quick lint smoke
 
