@@ -195,3 +195,10 @@ def test_a_tools_own_example_copied_into_a_call_is_questioned() -> None:
     assert result.answer == "I cannot know tomorrow's price."
     agent, _ = text_agent([call("calculator", expression="17 * 23"), "391."], [calculator])
     assert [c.ok for c in agent.run("What is 17 * 23?").trajectory] == [True], "asked for, the same expression runs"
+
+
+def test_an_expression_from_the_users_own_numbers_is_not_a_copied_example() -> None:
+    from ponder.tools.builtin.calculator import calculator
+
+    agent, _ = text_agent([call("calculator", expression="17 * 23"), "391."], [calculator])
+    assert [c.ok for c in agent.run("What is 17 times 23?").trajectory] == [True]

@@ -50,7 +50,7 @@ def test_an_unreadable_reply_row_is_a_miss(tmp_path: Path) -> None:
     store._db.execute("UPDATE responses SET value = '{broken'")
     with pytest.warns(PonderWarning, match="cannot be read"):
         replayed = [i for i in backend.stream(request) if isinstance(i, str)]
-    assert replayed == ["second"], "the model was asked again"
+    assert "".join(replayed) == "second", "the model was asked again"  # (how the text is chunked is the redactor's business)
     store.close()
 
 

@@ -134,9 +134,13 @@ def _verdict(item: Any, spec: Mapping[str, Any], text: str, numbers: set[float])
 
 
 def _copied_example(value: Any, documentation: str, text: str) -> bool:
-    """``value`` is written in the tool's documentation and nowhere in the conversation."""
+    """``value`` is written in the tool's documentation, and neither it nor any of its numbers is in
+    the conversation ("17 * 23" asked as "17 times 23" is the user's own)."""
     written = str(value).strip().lower() if isinstance(value, str) else ""
-    return len(written) >= 3 and written in documentation and written not in text
+    if len(written) < 3 or written not in documentation or written in text:
+        return False
+    said = _numbers(text)
+    return not any(_close(n, s) for n in _numbers(written) for s in said)
 
 
 def _date_said(day: date, text: str) -> bool:
