@@ -309,6 +309,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     wrong = [c for c in categories if c not in supported]
     if wrong:
         _parser().error(f"unknown or unsupported categories {wrong}; choose from {', '.join(supported)}")
+    missing = [c for c in categories if args.data_dir is not None and not (args.data_dir / f"BFCL_v4_{c}.json").is_file()]
+    if missing:
+        _parser().error(f"--data-dir {args.data_dir} has no BFCL_v4_{missing[0]}.json (cases in BFCL's file layout)")
     cases = [
         case
         for category in categories

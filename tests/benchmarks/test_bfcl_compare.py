@@ -321,3 +321,16 @@ def test_on_the_embedded_model_an_irrelevance_case_gets_a_verdict_and_the_tokens
     (row,) = [json.loads(line) for line in out.read_text().splitlines()]
     assert row["kind"] in ("ok", "extra_call", "timeout")
     assert row["tokens_read"] > 100 and row["model_calls"] >= 1
+
+
+def test_a_data_dir_without_the_category_is_a_one_line_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        BENCH.main(["--data-dir", str(tmp_path), "--categories", "multiple", "--out", str(tmp_path / "r.jsonl")])
+    assert exit_info.value.code == 2
+    assert f"--data-dir {tmp_path} has no BFCL_v4_multiple.json" in capsys.readouterr().err
+
+
+def test_the_fc_dev_set_loads_and_its_answers_grade_right() -> None:
+    cases = bfcl.load_cases("multiple", data_dir=ROOT / "benchmarks" / "data" / "fc_dev")
+    assert len(cases) == 24
+    assert all(bfcl.grade(bfcl.ground_truth_calls(case), case).ok for case in cases)
